@@ -1,0 +1,36 @@
+# knet: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything is driven by the TypeScript tool in tool/ (compiled to dist/).
+
+KNET := node dist/src/cli.js
+NODE_DEPS := node_modules/.package-lock.json
+
+.PHONY: demo test test-debug build setup shell unit tool
+
+demo: tool
+	@$(KNET) demo
+
+test: tool
+	@$(KNET) test
+
+test-debug: tool
+	@$(KNET) test --debug
+
+build: tool
+	@$(KNET) build
+
+setup: tool
+	@$(KNET) setup
+
+shell: tool
+	@$(KNET) shell
+
+# Host unit tests only (no kernel build, end-to-end tests skip).
+unit: tool
+	@node --test dist/test/
+
+tool: $(NODE_DEPS)
+	@command -v node >/dev/null || { echo "knet: node not found; fix: install Node.js 20 (apt-get install nodejs)"; exit 1; }
+	@npx tsc -p .
+
+$(NODE_DEPS): package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Socket addresses.
+//!
+//! C headers: [`include/uapi/linux/in.h`](srctree/include/uapi/linux/in.h),
+//! [`include/uapi/linux/in6.h`](srctree/include/uapi/linux/in6.h),
+//! [`include/uapi/linux/un.h`](srctree/include/uapi/linux/un.h) and
+//! [`include/uapi/linux/socket.h`](srctree/include/uapi/linux/socket.h).
+//!
+//! IP addresses reuse [`core::net`]. Conversions to and from the C
+//! `sockaddr_*` layouts go through [`SocketAddrStorage`], which is a
+//! `sockaddr_storage` together with the length the kernel reports or expects.
+//! Both directions check lengths, so malformed input gives an error, never a
+//! read past the end.
+
+use super::family::AddressFamily;
+use crate::{
+    bindings,
+    error::{code::*, Error, Result},
+    str::BStr,
+};
+use core::{fmt, mem::offset_of, mem::size_of, str::FromStr};
+
+pub use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+
+/// Size of `struct sockaddr_storage`, the largest socket address.
+pub const STORAGE_SIZE: usize = size_of::<bindings::__kernel_sockaddr_storage>();
+
+/// Size of `sun_path` in `struct sockaddr_un`.
+pub const UNIX_PATH_MAX: usize = bindings::UNIX_PATH_MAX as usize;
+
+const SIN_LEN: usize = size_of::<bindings::sockaddr_in>();
+const SIN6_LEN: usize = size_of::<bindings::sockaddr_in6>();
+/// The RFC 2133 `sockaddr_in6` without `sin6_scope_id`, which the kernel still accepts.
+const SIN6_LEN_RFC2133: usize = offset_of!(bindings::sockaddr_in6, sin6_scope_id);
+const SUN_PATH_OFFSET: usize = offset_of!(bindings::sockaddr_un, sun_path);
+
+/// An IPv4 address in the C layout (`struct in_addr`, network byte order).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::addr::{InAddr, Ipv4Addr};
+///
+/// let raw = InAddr::from(Ipv4Addr::new(127, 0, 0, 1));
+/// assert_eq!(raw.as_raw().s_addr.to_ne_bytes(), [127, 0, 0, 1]);
+/// assert_eq!(Ipv4Addr::from(raw), Ipv4Addr::LOCALHOST);
+/// ```
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct InAddr(bindings::in_addr);
+
+impl InAddr {
+    /// The C structure.
+    pub fn as_raw(&self) -> &bindings::in_addr {
+        &self.0
+    }
+}
+
+impl From<Ipv4Addr> for InAddr {
+    fn from(ip: Ipv4Addr) -> Self {
+        Self(bindings::in_addr {
+            s_addr: u32::from_ne_bytes(ip.octets()),
+        })
+    }
+}
+
+impl From<InAddr> for Ipv4Addr {
+    fn from(raw: InAddr) -> Self {
+        Ipv4Addr::from(raw.0.s_addr.to_ne_bytes())
+    }
+}
+
+/// An IPv6 address in the C layout (`struct in6_addr`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::addr::{In6Addr, Ipv6Addr};
+///
+/// let raw = In6Addr::from(Ipv6Addr::LOCALHOST);
+/// assert_eq!(raw.octets()[15], 1);
+/// assert_eq!(Ipv6Addr::from(raw), Ipv6Addr::LOCALHOST);
+/// ```
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct In6Addr(bindings::in6_addr);
+
+impl In6Addr {
+    /// The address bytes, in network order.
+    pub fn octets(&self) -> [u8; 16] {
+        // SAFETY: Every variant of the `in6_u` union is plain bytes of the same size, so
+        // reading it as `u6_addr8` is always valid.
+        unsafe { self.0.in6_u.u6_addr8 }
+    }
+
+    /// The C structure.
+    pub fn as_raw(&self) -> &bindings::in6_addr {
+        &self.0
+    }
+}
+
+impl From<Ipv6Addr> for In6Addr {
+    fn from(ip: Ipv6Addr) -> Self {
+        Self(bindings::in6_addr {
+            in6_u: bindings::in6_addr__bindgen_ty_1 {
+                u6_addr8: ip.octets(),
+            },
+        })
+    }
+}
+
+impl From<In6Addr> for Ipv6Addr {
+    fn from(raw: In6Addr) -> Self {
+        Ipv6Addr::from(raw.octets())
+    }
+}
+
+/// What a Unix socket address names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnixAddrKind<'a> {
+    /// No name (an unbound or autobind-pending socket).
+    Unnamed,
+    /// A filesystem path, without the terminating NUL.
+    Pathname(&'a [u8]),
+    /// A name in the abstract namespace, without the leading NUL.
+    Abstract(&'a [u8]),
+}
+
+/// A Unix domain socket address (`struct sockaddr_un`).
+///
+/// # Invariants
+///
+/// `len <= UNIX_PATH_MAX`; `path[..len]` is the `sun_path` content: empty
+/// (unnamed), starting with NUL (abstract), or a path without NUL bytes.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::addr::{UnixAddr, UnixAddrKind};
+///
+/// let a = UnixAddr::pathname(b"/run/knet.sock")?;
+/// assert_eq!(a.kind(), UnixAddrKind::Pathname(b"/run/knet.sock"));
+/// let b = UnixAddr::abstract_name(b"knet")?;
+/// assert_eq!(b.kind(), UnixAddrKind::Abstract(b"knet"));
+/// assert_eq!(UnixAddr::pathname(b"a\0b").err(), Some(EINVAL));
+/// assert_eq!(UnixAddr::pathname(&[b'x'; 109]).err(), Some(EINVAL));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct UnixAddr {
+    path: [u8; UNIX_PATH_MAX],
+    len: usize,
+}
+
+impl UnixAddr {
+    /// An unnamed Unix address.
+    pub const fn unnamed() -> Self {
+        // INVARIANT: Length zero is the unnamed address.
+        Self {
+            path: [0; UNIX_PATH_MAX],
+            len: 0,
+        }
+    }
+
+    /// A filesystem path: not empty, no NUL bytes, at most `UNIX_PATH_MAX` bytes.
+    pub fn pathname(path: &[u8]) -> Result<Self> {
+        if path.is_empty() || path.contains(&0) {
+            return Err(EINVAL);
+        }
+        Self::from_sun_path(path)
+    }
+
+    /// A name in the abstract namespace (stored after a leading NUL byte).
+    pub fn abstract_name(name: &[u8]) -> Result<Self> {
+        let mut a = Self::unnamed();
+        let total = name.len().checked_add(1).ok_or(EINVAL)?;
+        let dest = a.path.get_mut(1..total).ok_or(EINVAL)?;
+        dest.copy_from_slice(name);
+        // INVARIANT: `total <= UNIX_PATH_MAX` (checked by `get_mut`) and it starts with NUL.
+        a.len = total;
+        Ok(a)
+    }
+
+    /// Builds an address from raw `sun_path` bytes as the kernel reports them.
+    fn from_sun_path(sun_path: &[u8]) -> Result<Self> {
+        let mut a = Self::unnamed();
+        // A pathname may carry its terminating NUL and padding: keep what precedes it.
+        let used = match sun_path.first() {
+            Some(0) | None => sun_path,
+            Some(_) => sun_path.split(|b| *b == 0).next().unwrap_or(sun_path),
+        };
+        a.path.get_mut(..used.len()).ok_or(EINVAL)?.copy_from_slice(used);
+        // INVARIANT: `used.len() <= UNIX_PATH_MAX`, and a pathname has no NUL in it.
+        a.len = used.len();
+        Ok(a)
+    }
+
+    /// What this address names.
+    pub fn kind(&self) -> UnixAddrKind<'_> {
+        match self.path.get(..self.len) {
+            None | Some([]) => UnixAddrKind::Unnamed,
+            Some([0, name @ ..]) => UnixAddrKind::Abstract(name),
+            Some(path) => UnixAddrKind::Pathname(path),
+        }
+    }
+
+    /// The `sun_path` bytes in use.
+    fn sun_path(&self) -> &[u8] {
+        self.path.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl fmt::Debug for UnixAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for UnixAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind() {
+            UnixAddrKind::Unnamed => f.write_str("unix:(unnamed)"),
+            UnixAddrKind::Pathname(p) => write!(f, "unix:{}", BStr::from_bytes(p)),
+            UnixAddrKind::Abstract(n) => write!(f, "unix:@{}", BStr::from_bytes(n)),
+        }
+    }
+}
+
+/// A socket address of any family the abstraction supports.
+///
+/// Text form: `1.2.3.4:80`, `[::1]:80`, `[fe80::1%2]:80`, `unix:/path`,
+/// `unix:@abstract`; it parses back with [`str::parse`].
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::addr::{Ipv4Addr, SocketAddr};
+///
+/// let a: SocketAddr = "127.0.0.1:8080".parse()?;
+/// assert_eq!(a, SocketAddr::v4(Ipv4Addr::LOCALHOST, 8080));
+/// assert_eq!(a.port(), Some(8080));
+/// let b: SocketAddr = "[::1]:7".parse()?;
+/// assert!(b.is_ipv6());
+/// assert_eq!("nonsense".parse::<SocketAddr>().err(), Some(EINVAL));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketAddr {
+    /// An IPv4 address and port (`sockaddr_in`).
+    V4(SocketAddrV4),
+    /// An IPv6 address, port, flow info and scope id (`sockaddr_in6`).
+    V6(SocketAddrV6),
+    /// A Unix domain address (`sockaddr_un`).
+    Unix(UnixAddr),
+}
+
+impl SocketAddr {
+    /// An IPv4 socket address.
+    pub const fn v4(ip: Ipv4Addr, port: u16) -> Self {
+        Self::V4(SocketAddrV4::new(ip, port))
+    }
+
+    /// An IPv6 socket address with no flow info and no scope.
+    pub const fn v6(ip: Ipv6Addr, port: u16) -> Self {
+        Self::V6(SocketAddrV6::new(ip, port, 0, 0))
+    }
+
+    /// The address family.
+    pub fn family(&self) -> AddressFamily {
+        match self {
+            Self::V4(_) => AddressFamily::Inet,
+            Self::V6(_) => AddressFamily::Inet6,
+            Self::Unix(_) => AddressFamily::Unix,
+        }
+    }
+
+    /// The port of an IP address, `None` for Unix addresses.
+    pub fn port(&self) -> Option<u16> {
+        match self {
+            Self::V4(a) => Some(a.port()),
+            Self::V6(a) => Some(a.port()),
+            Self::Unix(_) => None,
+        }
+    }
+
+    /// Whether this is an IPv4 address.
+    pub fn is_ipv4(&self) -> bool {
+        matches!(self, Self::V4(_))
+    }
+
+    /// Whether this is an IPv6 address.
+    pub fn is_ipv6(&self) -> bool {
+        matches!(self, Self::V6(_))
+    }
+
+    /// Decodes a C socket address from its bytes (`len` bytes as the kernel reported them).
+    ///
+    /// Fails with `EINVAL` when the bytes are too short for their family and
+    /// `EAFNOSUPPORT` for a family this type cannot hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::net::addr::{Ipv4Addr, SocketAddr};
+    ///
+    /// let mut raw = [0u8; 16];
+    /// raw[..2].copy_from_slice(&2u16.to_ne_bytes());
+    /// raw[2..4].copy_from_slice(&80u16.to_be_bytes());
+    /// raw[4..8].copy_from_slice(&[10, 0, 2, 15]);
+    /// assert_eq!(SocketAddr::from_bytes(&raw)?, SocketAddr::v4(Ipv4Addr::new(10, 0, 2, 15), 80));
+    /// assert_eq!(SocketAddr::from_bytes(&raw[..15]).err(), Some(EINVAL));
+    /// assert_eq!(SocketAddr::from_bytes(&[]).err(), Some(EINVAL));
+    /// raw[..2].copy_from_slice(&99u16.to_ne_bytes());
+    /// assert_eq!(SocketAddr::from_bytes(&raw).err(), Some(EAFNOSUPPORT));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn from_bytes(raw: &[u8]) -> Result<Self> {
+        let family = u16::from_ne_bytes(read(raw, 0)?);
+        match AddressFamily::try_from(family)? {
+            AddressFamily::Inet => {
+                if raw.len() < SIN_LEN {
+                    return Err(EINVAL);
+                }
+                let port = u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in, sin_port))?);
+                let ip: [u8; 4] = read(raw, offset_of!(bindings::sockaddr_in, sin_addr))?;
+                Ok(Self::v4(Ipv4Addr::from(ip), port))
+            }
+            AddressFamily::Inet6 => {
+                if raw.len() < SIN6_LEN_RFC2133 {
+                    return Err(EINVAL);
+                }
+                let port = u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in6, sin6_port))?);
+                let flowinfo =
+                    u32::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in6, sin6_flowinfo))?);
+                let ip: [u8; 16] = read(raw, offset_of!(bindings::sockaddr_in6, sin6_addr))?;
+                // Short (RFC 2133) addresses have no scope id: it reads as zero, as in the kernel.
+                let scope_id = read(raw, SIN6_LEN_RFC2133).map_or(0, u32::from_ne_bytes);
+                Ok(Self::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, flowinfo, scope_id)))
+            }
+            AddressFamily::Unix => {
+                let path = raw.get(SUN_PATH_OFFSET..).ok_or(EINVAL)?;
+                Ok(Self::Unix(UnixAddr::from_sun_path(path)?))
+            }
+            _ => Err(EAFNOSUPPORT),
+        }
+    }
+}
+
+/// Reads `N` bytes at `offset`, failing with `EINVAL` when `raw` is too short.
+fn read<const N: usize>(raw: &[u8], offset: usize) -> Result<[u8; N]> {
+    let end = offset.checked_add(N).ok_or(EINVAL)?;
+    let mut out = [0u8; N];
+    out.copy_from_slice(raw.get(offset..end).ok_or(EINVAL)?);
+    Ok(out)
+}
+
+impl From<SocketAddrV4> for SocketAddr {
+    fn from(a: SocketAddrV4) -> Self {
+        Self::V4(a)
+    }
+}
+
+impl From<SocketAddrV6> for SocketAddr {
+    fn from(a: SocketAddrV6) -> Self {
+        Self::V6(a)
+    }
+}
+
+impl From<core::net::SocketAddr> for SocketAddr {
+    fn from(a: core::net::SocketAddr) -> Self {
+        match a {
+            core::net::SocketAddr::V4(a) => Self::V4(a),
+            core::net::SocketAddr::V6(a) => Self::V6(a),
+        }
+    }
+}
+
+impl From<UnixAddr> for SocketAddr {
+    fn from(a: UnixAddr) -> Self {
+        Self::Unix(a)
+    }
+}
+
+impl fmt::Display for SocketAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::V4(a) => fmt::Display::fmt(a, f),
+            Self::V6(a) => fmt::Display::fmt(a, f),
+            Self::Unix(a) => fmt::Display::fmt(a, f),
+        }
+    }
+}
+
+impl FromStr for SocketAddr {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        if let Some(rest) = s.strip_prefix("unix:") {
+            return Ok(Self::Unix(match rest.strip_prefix('@') {
+                Some(name) => UnixAddr::abstract_name(name.as_bytes())?,
+                None => UnixAddr::pathname(rest.as_bytes())?,
+            }));
+        }
+        core::net::SocketAddr::from_str(s)
+            .map(Self::from)
+            .map_err(|_| EINVAL)
+    }
+}
+
+/// A C `struct sockaddr_storage` and the number of bytes of it in use.
+///
+/// This is what goes to and comes from the kernel's socket calls. The buffer
+/// is always big enough for any address, so the kernel never writes past it.
+///
+/// # Invariants
+///
+/// `len <= STORAGE_SIZE`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::addr::{Ipv6Addr, SocketAddr, SocketAddrStorage, SocketAddrV6};
+///
+/// let v6 = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 0x12345, 3));
+/// let raw = SocketAddrStorage::from(&v6);
+/// assert_eq!(raw.len(), 28);
+/// assert_eq!(raw.as_bytes()[2..4], 443u16.to_be_bytes());
+/// assert_eq!(raw.to_socket_addr()?, v6);
+/// # Ok::<(), Error>(())
+/// ```
+#[repr(C)]
+pub struct SocketAddrStorage {
+    storage: bindings::__kernel_sockaddr_storage,
+    len: usize,
+}
+
+impl SocketAddrStorage {
+    /// Zeroed storage with no bytes in use, ready for the kernel to fill.
+    pub fn new() -> Self {
+        // INVARIANT: Zero bytes are in use.
+        Self {
+            // SAFETY: `sockaddr_storage` is plain data; all-zero is a valid value.
+            storage: unsafe { core::mem::zeroed() },
+            len: 0,
+        }
+    }
+
+    /// Number of bytes in use (the `addrlen` of the C API).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no bytes are in use.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Records how many bytes the kernel filled in.
+    ///
+    /// Fails with `EINVAL` if `len` is larger than the storage.
+    pub fn set_len(&mut self, len: usize) -> Result {
+        if len > STORAGE_SIZE {
+            return Err(EINVAL);
+        }
+        // INVARIANT: Checked above.
+        self.len = len;
+        Ok(())
+    }
+
+    /// All bytes of the storage.
+    fn bytes(&self) -> &[u8; STORAGE_SIZE] {
+        // SAFETY: `__kernel_sockaddr_storage` is `STORAGE_SIZE` bytes of plain data, all of
+        // them initialised (zeroed at creation), and the borrow keeps it alive.
+        unsafe { &*core::ptr::addr_of!(self.storage).cast() }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8; STORAGE_SIZE] {
+        // SAFETY: As in `bytes`; any byte pattern is a valid `sockaddr_storage`.
+        unsafe { &mut *core::ptr::addr_of_mut!(self.storage).cast() }
+    }
+
+    /// The bytes in use.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes().get(..self.len).unwrap_or(&[])
+    }
+
+    /// Pointer for C calls taking a `struct sockaddr *`.
+    pub fn as_mut_ptr(&mut self) -> *mut bindings::sockaddr {
+        core::ptr::addr_of_mut!(self.storage).cast()
+    }
+
+    /// Decodes the address in use.
+    pub fn to_socket_addr(&self) -> Result<SocketAddr> {
+        SocketAddr::from_bytes(self.as_bytes())
+    }
+
+    fn put(&mut self, offset: usize, value: &[u8]) {
+        let end = offset.saturating_add(value.len());
+        if let Some(dest) = self.bytes_mut().get_mut(offset..end) {
+            dest.copy_from_slice(value);
+        }
+    }
+}
+
+impl Default for SocketAddrStorage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl From<&SocketAddr> for SocketAddrStorage {
+    fn from(addr: &SocketAddr) -> Self {
+        let mut s = Self::new();
+        s.put(0, &addr.family().as_raw().to_ne_bytes());
+        let len = match addr {
+            SocketAddr::V4(a) => {
+                s.put(offset_of!(bindings::sockaddr_in, sin_port), &a.port().to_be_bytes());
+                s.put(offset_of!(bindings::sockaddr_in, sin_addr), &a.ip().octets());
+                SIN_LEN
+            }
+            SocketAddr::V6(a) => {
+                s.put(offset_of!(bindings::sockaddr_in6, sin6_port), &a.port().to_be_bytes());
+                s.put(
+                    offset_of!(bindings::sockaddr_in6, sin6_flowinfo),
+                    &a.flowinfo().to_be_bytes(),
+                );
+                s.put(offset_of!(bindings::sockaddr_in6, sin6_addr), &a.ip().octets());
+                s.put(SIN6_LEN_RFC2133, &a.scope_id().to_ne_bytes());
+                SIN6_LEN
+            }
+            SocketAddr::Unix(a) => {
+                let path = a.sun_path();
+                s.put(SUN_PATH_OFFSET, path);
+                // Pathnames are NUL-terminated when there is room (the storage is zeroed).
+                let nul = usize::from(
+                    matches!(a.kind(), UnixAddrKind::Pathname(_)) && path.len() < UNIX_PATH_MAX,
+                );
+                SUN_PATH_OFFSET.saturating_add(path.len()).saturating_add(nul)
+            }
+        };
+        // INVARIANT: Every length above is at most `size_of::<sockaddr_un>()`, which is
+        // smaller than `STORAGE_SIZE`.
+        s.len = len;
+        s
+    }
+}

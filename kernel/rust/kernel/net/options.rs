@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Socket options.
+//!
+//! C headers: [`include/net/sock.h`](srctree/include/net/sock.h),
+//! [`include/linux/tcp.h`](srctree/include/linux/tcp.h) and
+//! [`include/net/ip.h`](srctree/include/net/ip.h).
+//!
+//! Setters use the kernel's own `sock_set_*`, `tcp_sock_set_*` and
+//! `ip_sock_set_*` helpers where they exist, and `do_sock_setsockopt` with a
+//! kernel buffer otherwise. Getters read `SOL_SOCKET` options through
+//! `do_sock_getsockopt`: protocol-level getters in 6.12 only accept user
+//! buffers, so they are deliberately not offered.
+
+use super::socket::Socket;
+use crate::{
+    bindings,
+    error::{code::EINVAL, code::ENOPROTOOPT, to_result, Error, Result},
+    net::ip::IpProtocol,
+};
+use core::{ffi::c_void, mem::size_of, time::Duration};
+
+/// Option levels for [`Socket::set_option`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionLevel {
+    /// `SOL_SOCKET`: generic socket options.
+    Socket,
+    /// `SOL_IP`: IPv4.
+    Ip,
+    /// `SOL_IPV6`: IPv6.
+    Ipv6,
+    /// `SOL_TCP`: TCP.
+    Tcp,
+    /// `SOL_UDP`: UDP.
+    Udp,
+}
+
+impl OptionLevel {
+    fn as_raw(self) -> i32 {
+        (match self {
+            Self::Socket => bindings::SOL_SOCKET,
+            Self::Ip => bindings::SOL_IP,
+            Self::Ipv6 => bindings::SOL_IPV6,
+            Self::Tcp => bindings::SOL_TCP,
+            Self::Udp => bindings::SOL_UDP,
+        }) as i32
+    }
+}
+
+/// Read and write timeouts: `None` blocks forever.
+fn timeval(timeout: Option<Duration>) -> Result<bindings::__kernel_sock_timeval> {
+    let d = timeout.unwrap_or(Duration::ZERO);
+    if timeout == Some(Duration::ZERO) {
+        // Like std: a zero timeout is a mistake, not "forever".
+        return Err(EINVAL);
+    }
+    Ok(bindings::__kernel_sock_timeval {
+        tv_sec: i64::try_from(d.as_secs()).map_err(|_| EINVAL)?,
+        tv_usec: i64::from(d.subsec_micros()),
+    })
+}
+
+impl Socket {
+    /// The `tcp_sock_set_*` helpers cast `sk` to a TCP socket: only call them on one.
+    fn require_tcp(&self) -> Result {
+        if self.is_inet(Some(IpProtocol::Tcp)) {
+            Ok(())
+        } else {
+            Err(ENOPROTOOPT)
+        }
+    }
+
+    /// The `ip_sock_set_*` helpers cast `sk` to an inet socket: only call them on one.
+    fn require_inet(&self) -> Result {
+        if self.is_inet(None) {
+            Ok(())
+        } else {
+            Err(ENOPROTOOPT)
+        }
+    }
+
+    /// Sets an option from a plain value, for options without a typed setter.
+    ///
+    /// `value` is passed as the option's bytes; the protocol checks its size
+    /// and range (`EINVAL`, `ENOPROTOOPT` for unknown options).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::net::{family::AddressFamily, ip::IpProtocol, namespace::Namespace};
+    /// use kernel::net::{options::OptionLevel, socket::Socket, socket_type::SocketType};
+    ///
+    /// let s = Socket::new_kern(Namespace::init(), AddressFamily::Inet, SocketType::Datagram, IpProtocol::Udp)?;
+    /// s.set_option(OptionLevel::Ip, 2 /* IP_TTL */, &7i32)?;
+    /// assert_eq!(s.set_option(OptionLevel::Ip, 2, &1000i32), Err(EINVAL));
+    /// assert_eq!(s.set_option(OptionLevel::Socket, 9999, &1i32), Err(ENOPROTOOPT));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn set_option<T: Copy>(&self, level: OptionLevel, name: i32, value: &T) -> Result {
+        let len = u32::try_from(size_of::<T>()).map_err(|_| EINVAL)?;
+        // SAFETY: The socket is valid; `value` is `len` readable bytes that the kernel only
+        // copies from (a kernel sockptr).
+        to_result(unsafe {
+            bindings::sock_setsockopt_kernel(
+                self.as_ptr(),
+                level.as_raw(),
+                name,
+                (value as *const T).cast_mut().cast::<c_void>(),
+                len,
+            )
+        })
+    }
+
+    /// Reads an integer `SOL_SOCKET` option.
+    fn socket_option_int(&self, name: u32) -> Result<i32> {
+        let mut value: i32 = 0;
+        let mut len = size_of::<i32>() as i32;
+        // SAFETY: The socket is valid; `value` and `len` are writable kernel buffers of the
+        // sizes given.
+        to_result(unsafe {
+            bindings::sock_getsockopt_kernel(
+                self.as_ptr(),
+                name as i32,
+                (&mut value as *mut i32).cast(),
+                &mut len,
+            )
+        })?;
+        Ok(value)
+    }
+
+    /// `SO_REUSEADDR`: allow binding to an address in `TIME_WAIT`.
+    pub fn set_reuse_addr(&self, on: bool) -> Result {
+        if on {
+            // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
+            unsafe { bindings::sock_set_reuseaddr(self.sk()) };
+            return Ok(());
+        }
+        self.set_option(OptionLevel::Socket, bindings::SO_REUSEADDR as i32, &0i32)
+    }
+
+    /// Whether `SO_REUSEADDR` is set.
+    pub fn reuse_addr(&self) -> Result<bool> {
+        Ok(self.socket_option_int(bindings::SO_REUSEADDR)? != 0)
+    }
+
+    /// `SO_REUSEPORT`: let several sockets bind the same port.
+    pub fn set_reuse_port(&self) {
+        // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
+        unsafe { bindings::sock_set_reuseport(self.sk()) };
+    }
+
+    /// `SO_KEEPALIVE`: send keepalive probes on idle connections.
+    pub fn set_keepalive(&self, on: bool) -> Result {
+        if on {
+            // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
+            unsafe { bindings::sock_set_keepalive(self.sk()) };
+            return Ok(());
+        }
+        self.set_option(OptionLevel::Socket, bindings::SO_KEEPALIVE as i32, &0i32)
+    }
+
+    /// Whether `SO_KEEPALIVE` is set.
+    pub fn keepalive(&self) -> Result<bool> {
+        Ok(self.socket_option_int(bindings::SO_KEEPALIVE)? != 0)
+    }
+
+    /// `SO_PRIORITY`: the queueing priority of sent packets.
+    pub fn set_priority(&self, priority: u32) {
+        // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
+        unsafe { bindings::sock_set_priority(self.sk(), priority) };
+    }
+
+    /// The `SO_PRIORITY` value.
+    pub fn priority(&self) -> Result<u32> {
+        u32::try_from(self.socket_option_int(bindings::SO_PRIORITY)?).map_err(|_| EINVAL)
+    }
+
+    /// `SO_MARK`: the packet mark used by routing and filtering.
+    pub fn set_mark(&self, mark: u32) {
+        // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
+        unsafe { bindings::sock_set_mark(self.sk(), mark) };
+    }
+
+    /// The `SO_MARK` value.
+    pub fn mark(&self) -> Result<u32> {
+        Ok(self.socket_option_int(bindings::SO_MARK)? as u32)
+    }
+
+    /// `SO_RCVBUF`: receive buffer size in bytes (the kernel doubles it for bookkeeping).
+    pub fn set_recv_buffer_size(&self, size: usize) -> Result {
+        let size = i32::try_from(size).map_err(|_| EINVAL)?;
+        // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
+        unsafe { bindings::sock_set_rcvbuf(self.sk(), size) };
+        Ok(())
+    }
+
+    /// The `SO_RCVBUF` value as the kernel reports it.
+    pub fn recv_buffer_size(&self) -> Result<usize> {
+        usize::try_from(self.socket_option_int(bindings::SO_RCVBUF)?).map_err(|_| EINVAL)
+    }
+
+    /// `SO_SNDBUF`: send buffer size in bytes (the kernel doubles it for bookkeeping).
+    pub fn set_send_buffer_size(&self, size: usize) -> Result {
+        let size = i32::try_from(size).map_err(|_| EINVAL)?;
+        self.set_option(OptionLevel::Socket, bindings::SO_SNDBUF as i32, &size)
+    }
+
+    /// The `SO_SNDBUF` value as the kernel reports it.
+    pub fn send_buffer_size(&self) -> Result<usize> {
+        usize::try_from(self.socket_option_int(bindings::SO_SNDBUF)?).map_err(|_| EINVAL)
+    }
+
+    /// `SO_RCVTIMEO`: a blocking receive or accept fails with `EAGAIN` after
+    /// `timeout`; `None` waits forever, `Some(ZERO)` is `EINVAL`.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result {
+        let tv = timeval(timeout)?;
+        self.set_option(OptionLevel::Socket, bindings::SO_RCVTIMEO_NEW as i32, &tv)
+    }
+
+    /// `SO_SNDTIMEO`: a blocking send fails with `EAGAIN` after `timeout`.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> Result {
+        let tv = timeval(timeout)?;
+        self.set_option(OptionLevel::Socket, bindings::SO_SNDTIMEO_NEW as i32, &tv)
+    }
+
+    fn timeout(&self, name: u32) -> Result<Option<Duration>> {
+        let mut tv = bindings::__kernel_sock_timeval { tv_sec: 0, tv_usec: 0 };
+        let mut len = size_of::<bindings::__kernel_sock_timeval>() as i32;
+        // SAFETY: The socket is valid; `tv` and `len` are writable kernel buffers.
+        to_result(unsafe {
+            bindings::sock_getsockopt_kernel(self.as_ptr(), name as i32, (&mut tv as *mut _ as *mut c_void), &mut len)
+        })?;
+        let secs = u64::try_from(tv.tv_sec).map_err(|_| EINVAL)?;
+        let micros = u32::try_from(tv.tv_usec).map_err(|_| EINVAL)?;
+        let d = Duration::new(secs, 0).saturating_add(Duration::from_micros(micros.into()));
+        Ok(if d.is_zero() { None } else { Some(d) })
+    }
+
+    /// The receive timeout; `None` if receives wait forever.
+    pub fn read_timeout(&self) -> Result<Option<Duration>> {
+        self.timeout(bindings::SO_RCVTIMEO_NEW)
+    }
+
+    /// The send timeout; `None` if sends wait forever.
+    pub fn write_timeout(&self) -> Result<Option<Duration>> {
+        self.timeout(bindings::SO_SNDTIMEO_NEW)
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), e.g. the outcome of a
+    /// non-blocking connect: `Ok(None)` if there was none.
+    pub fn take_error(&self) -> Result<Option<Error>> {
+        let err = self.socket_option_int(bindings::SO_ERROR)?;
+        Ok((err != 0).then(|| Error::from_errno(-err)))
+    }
+
+    /// Whether the socket is listening (`SO_ACCEPTCONN`).
+    pub fn is_listening(&self) -> Result<bool> {
+        Ok(self.socket_option_int(bindings::SO_ACCEPTCONN)? != 0)
+    }
+
+    /// Disables lingering on close: a close with unsent data resets the connection.
+    pub fn set_no_linger(&self) {
+        // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
+        unsafe { bindings::sock_no_linger(self.sk()) };
+    }
+
+    /// `TCP_NODELAY`: send small segments immediately (disable Nagle).
+    pub fn set_nodelay(&self, on: bool) -> Result {
+        self.set_option(OptionLevel::Tcp, bindings::TCP_NODELAY as i32, &i32::from(on))
+    }
+
+    /// `TCP_KEEPIDLE`: seconds of idleness before keepalive probes start.
+    pub fn set_keepidle(&self, secs: u32) -> Result {
+        self.require_tcp()?;
+        let secs = i32::try_from(secs).map_err(|_| EINVAL)?;
+        // SAFETY: `sk` is valid by the `Socket` invariant and is a TCP socket (checked above);
+        // the helper checks the range.
+        to_result(unsafe { bindings::tcp_sock_set_keepidle(self.sk(), secs) })
+    }
+
+    /// `TCP_KEEPINTVL`: seconds between keepalive probes.
+    pub fn set_keepintvl(&self, secs: u32) -> Result {
+        self.require_tcp()?;
+        let secs = i32::try_from(secs).map_err(|_| EINVAL)?;
+        // SAFETY: As for `set_keepidle`.
+        to_result(unsafe { bindings::tcp_sock_set_keepintvl(self.sk(), secs) })
+    }
+
+    /// `TCP_KEEPCNT`: unanswered probes before the connection is dropped.
+    pub fn set_keepcnt(&self, count: u32) -> Result {
+        self.require_tcp()?;
+        let count = i32::try_from(count).map_err(|_| EINVAL)?;
+        // SAFETY: As for `set_keepidle`.
+        to_result(unsafe { bindings::tcp_sock_set_keepcnt(self.sk(), count) })
+    }
+
+    /// `TCP_USER_TIMEOUT`: milliseconds sent data may stay unacknowledged.
+    pub fn set_user_timeout(&self, millis: u32) -> Result {
+        self.require_tcp()?;
+        let millis = i32::try_from(millis).map_err(|_| EINVAL)?;
+        // SAFETY: As for `set_keepidle`.
+        to_result(unsafe { bindings::tcp_sock_set_user_timeout(self.sk(), millis) })
+    }
+
+    /// `IP_TOS`: the type-of-service byte of sent IPv4 packets.
+    pub fn set_tos(&self, tos: u8) -> Result {
+        self.require_inet()?;
+        // SAFETY: `sk` is valid by the `Socket` invariant and an inet socket (checked above).
+        unsafe { bindings::ip_sock_set_tos(self.sk(), tos.into()) };
+        Ok(())
+    }
+
+    /// `IP_FREEBIND`: allow binding to addresses not (yet) configured.
+    pub fn set_freebind(&self) -> Result {
+        self.require_inet()?;
+        // SAFETY: `sk` is valid by the `Socket` invariant and an inet socket (checked above).
+        unsafe { bindings::ip_sock_set_freebind(self.sk()) };
+        Ok(())
+    }
+
+    /// `IP_PKTINFO`: deliver an `IP_PKTINFO` control message with each datagram.
+    pub fn set_pktinfo(&self) -> Result {
+        self.require_inet()?;
+        // SAFETY: `sk` is valid by the `Socket` invariant and an inet socket (checked above).
+        unsafe { bindings::ip_sock_set_pktinfo(self.sk()) };
+        Ok(())
+    }
+
+    /// `IPV6_V6ONLY`: an IPv6 socket does not accept IPv4-mapped traffic.
+    ///
+    /// Must be called before binding (`EINVAL` afterwards).
+    pub fn set_only_v6(&self) -> Result {
+        if self.family() != Ok(crate::net::family::AddressFamily::Inet6) {
+            return Err(ENOPROTOOPT);
+        }
+        // SAFETY: `sk` is valid by the `Socket` invariant and an IPv6 socket (checked above).
+        to_result(unsafe { bindings::ip6_sock_set_v6only(self.sk()) })
+    }
+}

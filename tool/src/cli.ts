@@ -1,0 +1,55 @@
+// knet: build, boot, test and demo the knet kernel socket abstraction.
+import { UserError } from './run.js';
+import { testCommand } from './testrun.js';
+import { demoCommand } from './demo.js';
+import { shellCommand } from './shell.js';
+import { prepare } from './pipeline.js';
+import { stage } from './run.js';
+import { setup } from './setup.js';
+
+const USAGE = `usage: knet <command> [options]
+  setup              install packages and bindgen, check the toolchain
+  build              setup, extract and overlay the tree, configure, build
+  test [--filter RE] [--no-lint] [--debug]
+                     everything above, then boot and run every test
+  demo               build, boot and show the system working
+  shell              build and boot the guest with a shell on this terminal`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const flag = (name: string) => rest.includes(name);
+  const value = (name: string) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  const flavor = flag('--debug') ? 'debug' : 'test';
+  switch (cmd) {
+    case 'setup':
+      await stage('setup (packages, bindgen, toolchain check)', setup);
+      return 0;
+    case 'build':
+      await prepare(flavor);
+      return 0;
+    case 'test': {
+      const f = value('--filter');
+      return testCommand({ flavor, filter: f ? new RegExp(f) : undefined, skipLint: flag('--no-lint') });
+    }
+    case 'demo':
+      return demoCommand();
+    case 'shell':
+      return shellCommand(flavor);
+    default:
+      console.error(USAGE);
+      return cmd === undefined || cmd === 'help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UserError) console.error(`\nknet: ${e.message}`);
+    else console.error(e);
+    if (process.argv[2] === 'test') console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);

@@ -1,0 +1,48 @@
+// Runs the host-side node:test files and collects one result per test.
+import { run } from 'node:test';
+import { join } from 'node:path';
+import { REPO } from './paths.js';
+import { listFilesUnder } from './run.js';
+
+export interface HostResult { name: string; file: string; status: 'pass' | 'fail' | 'skip'; details: string }
+
+interface TestEventData {
+  name: string;
+  nesting: number;
+  file?: string;
+  skip?: boolean | string;
+  todo?: boolean | string;
+  details: { type?: string; error?: Error };
+}
+
+/** Runs the compiled tests in dist/test matching `filter` (all by default). */
+export async function runHostTests(filter?: RegExp, env: Record<string, string> = {}): Promise<HostResult[]> {
+  Object.assign(process.env, env);
+  const files = listFilesUnder(join(REPO, 'dist', 'test'))
+    .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => !filter || filter.test(f))
+    .map((f) => join(REPO, 'dist', 'test', f));
+  const results: HostResult[] = [];
+  const stream = run({ files, concurrency: 1 });
+  const record = (status: HostResult['status']) => (data: TestEventData) => {
+    if (data.details?.type === 'suite') return;
+    const file = (data.file ?? '').replace(`${REPO}/`, '');
+    if (data.name === file || data.name.endsWith('.test.js')) return; // the file itself on a load failure is reported below
+    const s = data.skip || data.todo ? 'skip' : status;
+    const err = data.details?.error;
+    const details = err ? String((err as Error & { cause?: unknown }).cause ?? err.message ?? err) : '';
+    results.push({ name: data.name, file, status: s, details });
+  };
+  stream.on('test:pass', record('pass'));
+  stream.on('test:fail', (data: TestEventData) => {
+    if (data.name.endsWith('.test.js')) {
+      // A file that failed to load or crashed outside any test.
+      const err = data.details?.error;
+      results.push({ name: `${data.name} (file)`, file: data.name, status: 'fail', details: String(err?.cause ?? err?.message ?? err) });
+      return;
+    }
+    record('fail')(data);
+  });
+  for await (const _ of stream) void _;
+  return results;
+}

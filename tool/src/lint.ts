@@ -1,0 +1,33 @@
+// Style and documentation checks on the kernel's Rust code: the stock tree is
+// clean, so any finding is ours. Each check is one counted test.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { kernelMake, logPath, rustWarnings } from './build.js';
+
+export interface CheckResult { name: string; status: 'pass' | 'fail'; details: string }
+
+async function check(name: string, fn: () => Promise<string | undefined>): Promise<CheckResult> {
+  try {
+    const problem = await fn();
+    return { name, status: problem ? 'fail' : 'pass', details: problem ?? '' };
+  } catch (e) {
+    return { name, status: 'fail', details: (e as Error).message };
+  }
+}
+
+export async function lintChecks(tree: string, build: string): Promise<CheckResult[]> {
+  const fmtLog = logPath('rustfmtcheck.log');
+  const docLog = logPath('rustdoc.log');
+  writeFileSync(fmtLog, '');
+  writeFileSync(docLog, '');
+  return [
+    await check('lint: make rustfmtcheck', async () => {
+      await kernelMake(tree, build, fmtLog)(['rustfmtcheck']);
+      return undefined;
+    }),
+    await check('lint: make rustdoc (no warnings)', async () => {
+      await kernelMake(tree, build, docLog)(['rustdoc']);
+      const w = rustWarnings(readFileSync(docLog, 'utf8'));
+      return w.length ? w.join('\n\n') : undefined;
+    }),
+  ];
+}

@@ -1,0 +1,83 @@
+// Running commands and reporting progress, one line per stage with its time.
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** An error whose message tells the user what went wrong and how to fix it. */
+export class UserError extends Error {}
+
+const stageTimes: { name: string; seconds: number }[] = [];
+
+/** Runs `fn` as a named stage, printing its start and elapsed time. */
+export async function stage<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  const start = Date.now();
+  process.stdout.write(`==> ${name}\n`);
+  try {
+    return await fn();
+  } finally {
+    const seconds = (Date.now() - start) / 1000;
+    stageTimes.push({ name, seconds });
+    process.stdout.write(`    ${name}: ${seconds.toFixed(1)} s\n`);
+  }
+}
+
+export function stageSummary(): { name: string; seconds: number }[] {
+  return [...stageTimes];
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Append all output here instead of printing it. */
+  logFile?: string;
+  /** Print output live (default: only on failure, from the log). */
+  inherit?: boolean;
+}
+
+/** Runs a command to completion; throws with the tail of its output on failure. */
+export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<void> {
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: opts.inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+  const keep = (chunk: Buffer) => {
+    log?.write(chunk);
+    tail = (tail + chunk.toString()).slice(-6000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const code: number = await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c ?? 1));
+  });
+  await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
+  if (code !== 0) {
+    const where = opts.logFile ? `\n(full output: ${opts.logFile})` : '';
+    throw new UserError(`${cmd} ${args.join(' ')} failed with status ${code}:\n${tail}${where}`);
+  }
+}
+
+/** Runs a quick command and returns its stdout, or undefined if it failed to run. */
+export function capture(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}):
+  { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) return { code: 127, stdout: '', stderr: String(r.error) };
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Relative paths of the regular files under `dir` (empty if it does not exist), sorted. */
+export function listFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(relative(dir, p));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out.sort();
+}

@@ -1,0 +1,92 @@
+// `knet test`: build, boot, collect every KUnit and guest result, run the
+// host tests against the built kernel, and print one summary line.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OUT_DIR, Flavor } from './paths.js';
+import { prepare, Artifacts } from './pipeline.js';
+import { stage, stageSummary } from './run.js';
+import { Guest } from './guest.js';
+import { parseKtap, KtapReport } from './ktap.js';
+import { findProblems, formatProblems, ConsoleProblem } from './console.js';
+import { lintChecks, CheckResult } from './lint.js';
+import { runHostTests, HostResult } from './hosttests.js';
+
+export interface TestOptions { flavor: Flavor; filter?: RegExp; skipLint?: boolean; guestTimeoutMs?: number }
+
+export interface GuestRun { ktap: KtapReport; problems: ConsoleProblem[]; logFile: string; failure?: string }
+
+/** Boots the guest in test mode and returns its parsed console. */
+export async function runGuest(a: Artifacts, timeoutMs: number): Promise<GuestRun> {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const logFile = join(OUT_DIR, `console-${a.flavor}.log`);
+  const guest = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'test', timeoutMs });
+  let failure: string | undefined;
+  try {
+    await guest.waitFor(/KNET-READY/, timeoutMs);
+  } catch (e) {
+    failure = guest.timedOut ? `guest timed out after ${timeoutMs / 1000} s` : (e as Error).message;
+  }
+  await guest.shutdown(30_000);
+  if (guest.timedOut && !failure) failure = 'guest did not power off within 30 s';
+  return { ktap: parseKtap(guest.console), problems: findProblems(guest.console), logFile, failure };
+}
+
+function lastLines(text: string, n: number): string {
+  return text.split('\n').slice(-n).join('\n');
+}
+
+export async function testCommand(o: TestOptions): Promise<number> {
+  const started = Date.now();
+  const a = await prepare(o.flavor);
+  const lint: CheckResult[] = o.skipLint ? [] : await stage('lint (rustfmtcheck, rustdoc)', () => lintChecks(a.tree, a.build));
+  const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? 300_000));
+  const host: HostResult[] = await stage('host tests (node:test)', () =>
+    runHostTests(o.filter, { KNET_ARTIFACTS: JSON.stringify(a) }));
+
+  // Print what failed, then the counts.
+  let passed = 0, failed = 0, skipped = 0;
+  const failures: string[] = [];
+  for (const l of lint) {
+    if (l.status === 'pass') passed++;
+    else { failed++; failures.push(`${l.name}\n${l.details}`); }
+  }
+  for (const t of g.ktap.leaves) {
+    const name = [...t.path, t.name].join('.');
+    if (t.status === 'pass') passed++;
+    else if (t.status === 'skip') skipped++;
+    else { failed++; failures.push(`kunit: ${name}\n${t.diagnostics.join('\n')}`); }
+  }
+  for (const t of host) {
+    if (t.status === 'pass') passed++;
+    else if (t.status === 'skip') skipped++;
+    else { failed++; failures.push(`host: ${t.file}: ${t.name}\n${t.details}`); }
+  }
+  const runProblems: string[] = [...g.ktap.problems];
+  if (g.failure) runProblems.push(g.failure);
+  if (g.ktap.leaves.length === 0) runProblems.push('no KUnit results found on the guest console');
+  if (g.problems.length) runProblems.push(`kernel reported problems:\n${formatProblems(g.problems)}`);
+  if (runProblems.length) {
+    failed++;
+    failures.push(`guest run (${g.logFile})\n${runProblems.join('\n')}${g.problems.length ? '' : `\nlast console lines:\n${lastLines(readConsole(g), 25)}`}`);
+  }
+  writeReport(o.flavor, { artifacts: a, lint, kunit: g.ktap, consoleProblems: g.problems, host, runProblems, stages: stageSummary(), passed, failed, skipped });
+
+  console.log('\n==> stage times');
+  for (const s of stageSummary()) console.log(`    ${s.name.padEnd(48)} ${s.seconds.toFixed(1).padStart(7)} s`);
+  console.log(`    total ${((Date.now() - started) / 1000).toFixed(1)} s; console log ${g.logFile}; report ${join(OUT_DIR, `report-${o.flavor}.json`)}`);
+  if (failures.length) {
+    console.log('\n==> failures');
+    for (const f of failures) console.log(`--- ${f.trimEnd()}\n`);
+  }
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+function readConsole(g: GuestRun): string {
+  return existsSync(g.logFile) ? readFileSync(g.logFile, 'utf8') : '';
+}
+
+function writeReport(flavor: Flavor, data: unknown): void {
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, `report-${flavor}.json`), JSON.stringify(data, null, 2));
+}

@@ -1,0 +1,104 @@
+// Overlay sync: project files and patches laid onto a pristine tree, incrementally.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, statSync, utimesSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { syncOverlay, patchTargets } from '../src/tree.js';
+
+function write(root: string, rel: string, text: string): void {
+  mkdirSync(dirname(join(root, rel)), { recursive: true });
+  writeFileSync(join(root, rel), text);
+}
+
+function fixture() {
+  const base = mkdtempSync(join(tmpdir(), 'knet-tree-test-'));
+  const tree = join(base, 'tree'), overlay = join(base, 'overlay'), patches = join(base, 'patches'), state = join(base, 'state');
+  write(tree, 'rust/kernel/net.rs', 'pub mod phy;\n');
+  write(tree, 'Makefile', 'all:\n');
+  mkdirSync(overlay, { recursive: true });
+  mkdirSync(patches, { recursive: true });
+  return { tree, overlay, patches, state };
+}
+
+const NET_PATCH = `From: knet
+Subject: [PATCH] rust: net: add socket module
+
+--- a/rust/kernel/net.rs
++++ b/rust/kernel/net.rs
+@@ -1 +1,2 @@
+ pub mod phy;
++pub mod socket;
+`;
+
+test('adds overlay files and applies patches', async () => {
+  const f = fixture();
+  write(f.overlay, 'rust/kernel/net/socket.rs', '// socket\n');
+  writeFileSync(join(f.patches, '0001-net.patch'), NET_PATCH);
+  const r = await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.deepEqual(r.written.sort(), ['rust/kernel/net.rs', 'rust/kernel/net/socket.rs']);
+  assert.equal(readFileSync(join(f.tree, 'rust/kernel/net.rs'), 'utf8'), 'pub mod phy;\npub mod socket;\n');
+  assert.equal(readFileSync(join(f.tree, 'rust/kernel/net/socket.rs'), 'utf8'), '// socket\n');
+});
+
+test('a second sync with nothing changed writes nothing and keeps mtimes', async () => {
+  const f = fixture();
+  write(f.overlay, 'rust/kernel/net/socket.rs', '// socket\n');
+  writeFileSync(join(f.patches, '0001-net.patch'), NET_PATCH);
+  await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  const old = new Date(2000, 1, 1);
+  utimesSync(join(f.tree, 'rust/kernel/net/socket.rs'), old, old);
+  const r = await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.deepEqual(r, { written: [], removed: [], restored: [] });
+  assert.equal(statSync(join(f.tree, 'rust/kernel/net/socket.rs')).mtime.getTime(), old.getTime());
+});
+
+test('editing one overlay file rewrites only that file', async () => {
+  const f = fixture();
+  write(f.overlay, 'a.rs', 'a\n');
+  write(f.overlay, 'b.rs', 'b\n');
+  await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  write(f.overlay, 'b.rs', 'b2\n');
+  const r = await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.deepEqual(r.written, ['b.rs']);
+});
+
+test('removing files and patches from the repo removes them from the tree and restores upstream files', async () => {
+  const f = fixture();
+  write(f.overlay, 'rust/kernel/net/socket.rs', '// socket\n');
+  writeFileSync(join(f.patches, '0001-net.patch'), NET_PATCH);
+  await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  const { rmSync } = await import('node:fs');
+  rmSync(join(f.overlay, 'rust/kernel/net/socket.rs'));
+  rmSync(join(f.patches, '0001-net.patch'));
+  const r = await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.deepEqual(r.removed, ['rust/kernel/net/socket.rs']);
+  assert.deepEqual(r.restored, ['rust/kernel/net.rs']);
+  assert.equal(existsSync(join(f.tree, 'rust/kernel/net/socket.rs')), false);
+  assert.equal(readFileSync(join(f.tree, 'rust/kernel/net.rs'), 'utf8'), 'pub mod phy;\n');
+});
+
+test('changing a patch re-applies it to the pristine file, not on top of the old result', async () => {
+  const f = fixture();
+  writeFileSync(join(f.patches, '0001-net.patch'), NET_PATCH);
+  await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  writeFileSync(join(f.patches, '0001-net.patch'), NET_PATCH.replace('+pub mod socket;', '+pub mod addr;'));
+  await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.equal(readFileSync(join(f.tree, 'rust/kernel/net.rs'), 'utf8'), 'pub mod phy;\npub mod addr;\n');
+});
+
+test('a patch that does not apply names the patch', async () => {
+  const f = fixture();
+  writeFileSync(join(f.patches, '0001-bad.patch'), NET_PATCH.replace(' pub mod phy;', ' pub mod nothing_like_this;'));
+  await assert.rejects(syncOverlay(f.tree, f.overlay, f.patches, f.state), /0001-bad\.patch.*does not apply/s);
+});
+
+test('an overlay file may not shadow an upstream file', async () => {
+  const f = fixture();
+  write(f.overlay, 'Makefile', 'changed\n');
+  await assert.rejects(syncOverlay(f.tree, f.overlay, f.patches, f.state), /would overwrite an upstream file/);
+});
+
+test('patchTargets lists the files a diff changes', () => {
+  assert.deepEqual(patchTargets(NET_PATCH), ['rust/kernel/net.rs']);
+});

@@ -6,6 +6,7 @@ import { shellCommand } from './shell.js';
 import { prepare } from './pipeline.js';
 import { stage } from './run.js';
 import { setup } from './setup.js';
+import { fmtCommand } from './fmt.js';
 
 const USAGE = `usage: knet <command> [options]
   setup              install packages and bindgen, check the toolchain
@@ -13,6 +14,7 @@ const USAGE = `usage: knet <command> [options]
   test [--filter RE] [--no-lint] [--debug]
                      everything above, then boot and run every test
   demo               build, boot and show the system working
+  fmt                format the project's Rust code with the kernel's rustfmt settings
   shell              build and boot the guest with a shell on this terminal`;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo':
       return demoCommand();
+    case 'fmt':
+      return fmtCommand();
     case 'shell':
       return shellCommand(flavor);
     default:

@@ -20,7 +20,8 @@ export function lastArtifacts(flavor: Flavor = 'test'): Artifacts | undefined {
   return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : undefined;
 }
 
-export async function prepare(flavor: Flavor): Promise<Artifacts> {
+/** Setup, tree and configuration: enough to run make targets in the tree. */
+export async function prepareTree(flavor: Flavor): Promise<{ version: string; tree: string; build: string }> {
   await stage('setup (packages, bindgen, toolchain check)', setup);
   const version = sourceVersion();
   const tree = await stage(`kernel tree linux-source-6.12 ${version}`, async () => {
@@ -31,6 +32,11 @@ export async function prepare(flavor: Flavor): Promise<Artifacts> {
     return t;
   });
   const { build } = await stage(`configure (${flavor})`, () => configureKernel(tree, flavor));
+  return { version, tree, build };
+}
+
+export async function prepare(flavor: Flavor): Promise<Artifacts> {
+  const { version, tree, build } = await prepareTree(flavor);
   const kernel = await stage(`build (${flavor}, LLVM=1, clippy)`, () => buildKernel(tree, build, flavor));
   const initrd = await stage('initramfs', () => buildInitramfs(build, flavor));
   const a: Artifacts = { version, tree, build, bzImage: kernel.bzImage, initrd, flavor };

@@ -190,7 +190,10 @@ impl UnixAddr {
             Some(0) | None => sun_path,
             Some(_) => sun_path.split(|b| *b == 0).next().unwrap_or(sun_path),
         };
-        a.path.get_mut(..used.len()).ok_or(EINVAL)?.copy_from_slice(used);
+        a.path
+            .get_mut(..used.len())
+            .ok_or(EINVAL)?
+            .copy_from_slice(used);
         // INVARIANT: `used.len() <= UNIX_PATH_MAX`, and a pathname has no NUL in it.
         a.len = used.len();
         Ok(a)
@@ -322,7 +325,8 @@ impl SocketAddr {
                 if raw.len() < SIN_LEN {
                     return Err(EINVAL);
                 }
-                let port = u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in, sin_port))?);
+                let port =
+                    u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in, sin_port))?);
                 let ip: [u8; 4] = read(raw, offset_of!(bindings::sockaddr_in, sin_addr))?;
                 Ok(Self::v4(Ipv4Addr::from(ip), port))
             }
@@ -330,13 +334,21 @@ impl SocketAddr {
                 if raw.len() < SIN6_LEN_RFC2133 {
                     return Err(EINVAL);
                 }
-                let port = u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in6, sin6_port))?);
-                let flowinfo =
-                    u32::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in6, sin6_flowinfo))?);
+                let port =
+                    u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in6, sin6_port))?);
+                let flowinfo = u32::from_be_bytes(read(
+                    raw,
+                    offset_of!(bindings::sockaddr_in6, sin6_flowinfo),
+                )?);
                 let ip: [u8; 16] = read(raw, offset_of!(bindings::sockaddr_in6, sin6_addr))?;
                 // Short (RFC 2133) addresses have no scope id: it reads as zero, as in the kernel.
                 let scope_id = read(raw, SIN6_LEN_RFC2133).map_or(0, u32::from_ne_bytes);
-                Ok(Self::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, flowinfo, scope_id)))
+                Ok(Self::V6(SocketAddrV6::new(
+                    Ipv6Addr::from(ip),
+                    port,
+                    flowinfo,
+                    scope_id,
+                )))
             }
             AddressFamily::Unix => {
                 let path = raw.get(SUN_PATH_OFFSET..).ok_or(EINVAL)?;
@@ -515,17 +527,29 @@ impl From<&SocketAddr> for SocketAddrStorage {
         s.put(0, &addr.family().as_raw().to_ne_bytes());
         let len = match addr {
             SocketAddr::V4(a) => {
-                s.put(offset_of!(bindings::sockaddr_in, sin_port), &a.port().to_be_bytes());
-                s.put(offset_of!(bindings::sockaddr_in, sin_addr), &a.ip().octets());
+                s.put(
+                    offset_of!(bindings::sockaddr_in, sin_port),
+                    &a.port().to_be_bytes(),
+                );
+                s.put(
+                    offset_of!(bindings::sockaddr_in, sin_addr),
+                    &a.ip().octets(),
+                );
                 SIN_LEN
             }
             SocketAddr::V6(a) => {
-                s.put(offset_of!(bindings::sockaddr_in6, sin6_port), &a.port().to_be_bytes());
+                s.put(
+                    offset_of!(bindings::sockaddr_in6, sin6_port),
+                    &a.port().to_be_bytes(),
+                );
                 s.put(
                     offset_of!(bindings::sockaddr_in6, sin6_flowinfo),
                     &a.flowinfo().to_be_bytes(),
                 );
-                s.put(offset_of!(bindings::sockaddr_in6, sin6_addr), &a.ip().octets());
+                s.put(
+                    offset_of!(bindings::sockaddr_in6, sin6_addr),
+                    &a.ip().octets(),
+                );
                 s.put(SIN6_LEN_RFC2133, &a.scope_id().to_ne_bytes());
                 SIN6_LEN
             }
@@ -536,7 +560,9 @@ impl From<&SocketAddr> for SocketAddrStorage {
                 let nul = usize::from(
                     matches!(a.kind(), UnixAddrKind::Pathname(_)) && path.len() < UNIX_PATH_MAX,
                 );
-                SUN_PATH_OFFSET.saturating_add(path.len()).saturating_add(nul)
+                SUN_PATH_OFFSET
+                    .saturating_add(path.len())
+                    .saturating_add(nul)
             }
         };
         // INVARIANT: Every length above is at most `size_of::<sockaddr_un>()`, which is

@@ -153,7 +153,7 @@ impl<'a> IoSliceMut<'a> {
 }
 
 /// Total length of a set of vectors, failing with `EINVAL` on overflow.
-pub(crate) fn total_len(lens: impl Iterator<Item = usize>) -> Result<usize> {
+pub(crate) fn total_len(mut lens: impl Iterator<Item = usize>) -> Result<usize> {
     lens.try_fold(0usize, |sum, len| sum.checked_add(len))
         .ok_or(EINVAL)
 }

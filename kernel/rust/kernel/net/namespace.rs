@@ -74,7 +74,7 @@ impl Namespace {
         // fresh namespace; `copy_net_ns` returns a new reference or an error pointer.
         let net = from_err_ptr(unsafe {
             bindings::copy_net_ns(
-                u64::from(bindings::CLONE_NEWNET),
+                bindings::CLONE_NEWNET as usize,
                 core::ptr::addr_of_mut!(bindings::init_user_ns),
                 core::ptr::addr_of_mut!(bindings::init_net),
             )

@@ -224,11 +224,19 @@ impl Socket {
     }
 
     fn timeout(&self, name: u32) -> Result<Option<Duration>> {
-        let mut tv = bindings::__kernel_sock_timeval { tv_sec: 0, tv_usec: 0 };
+        let mut tv = bindings::__kernel_sock_timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        };
         let mut len = size_of::<bindings::__kernel_sock_timeval>() as i32;
         // SAFETY: The socket is valid; `tv` and `len` are writable kernel buffers.
         to_result(unsafe {
-            bindings::sock_getsockopt_kernel(self.as_ptr(), name as i32, (&mut tv as *mut _ as *mut c_void), &mut len)
+            bindings::sock_getsockopt_kernel(
+                self.as_ptr(),
+                name as i32,
+                (&mut tv as *mut bindings::__kernel_sock_timeval).cast::<c_void>(),
+                &mut len,
+            )
         })?;
         let secs = u64::try_from(tv.tv_sec).map_err(|_| EINVAL)?;
         let micros = u32::try_from(tv.tv_usec).map_err(|_| EINVAL)?;
@@ -266,7 +274,11 @@ impl Socket {
 
     /// `TCP_NODELAY`: send small segments immediately (disable Nagle).
     pub fn set_nodelay(&self, on: bool) -> Result {
-        self.set_option(OptionLevel::Tcp, bindings::TCP_NODELAY as i32, &i32::from(on))
+        self.set_option(
+            OptionLevel::Tcp,
+            bindings::TCP_NODELAY as i32,
+            &i32::from(on),
+        )
     }
 
     /// `TCP_KEEPIDLE`: seconds of idleness before keepalive probes start.

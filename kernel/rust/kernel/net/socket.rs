@@ -14,7 +14,9 @@ use super::{
     addr::{SocketAddr, SocketAddrStorage},
     family::AddressFamily,
     ip::IpProtocol,
-    message::{kvecs, kvecs_mut, total_len, IoSlice, IoSliceMut, MessageFlags, MessageHeader, Received},
+    message::{
+        kvecs, kvecs_mut, total_len, IoSlice, IoSliceMut, MessageFlags, MessageHeader, Received,
+    },
     namespace::Namespace,
     socket_type::SocketType,
 };
@@ -146,7 +148,12 @@ impl Socket {
         let mut sock = core::ptr::null_mut();
         // SAFETY: `sock` is a valid out-pointer.
         to_result(unsafe {
-            bindings::sock_create(family.as_raw().into(), ty.as_raw(), proto.as_raw(), &mut sock)
+            bindings::sock_create(
+                family.as_raw().into(),
+                ty.as_raw(),
+                proto.as_raw(),
+                &mut sock,
+            )
         })?;
         // SAFETY: On success `sock_create` returned a full socket that we now own.
         unsafe { Self::from_raw(sock, None) }
@@ -162,7 +169,10 @@ impl Socket {
     /// `sock` must be null or a valid `struct socket` that the caller owns and hands over; it
     /// is released when the returned object is dropped. If it is a kernel socket, `ns` must
     /// be its namespace (or the caller keeps that namespace alive some other way).
-    pub unsafe fn from_raw(sock: *mut bindings::socket, ns: Option<ARef<Namespace>>) -> Result<Self> {
+    pub unsafe fn from_raw(
+        sock: *mut bindings::socket,
+        ns: Option<ARef<Namespace>>,
+    ) -> Result<Self> {
         let sock = NonNull::new(sock).ok_or(EINVAL)?;
         // SAFETY: The caller guarantees `sock` is valid.
         let (sk, ops) = unsafe { ((*sock.as_ptr()).sk, (*sock.as_ptr()).ops) };
@@ -222,8 +232,10 @@ impl Socket {
 
     /// Whether this is an IPv4 or IPv6 socket of protocol `proto`.
     pub(crate) fn is_inet(&self, proto: Option<IpProtocol>) -> bool {
-        matches!(self.family(), Ok(AddressFamily::Inet | AddressFamily::Inet6))
-            && proto.map_or(true, |p| self.protocol() == Ok(p))
+        matches!(
+            self.family(),
+            Ok(AddressFamily::Inet | AddressFamily::Inet6)
+        ) && proto.map_or(true, |p| self.protocol() == Ok(p))
     }
 
     /// The namespace this socket keeps alive, if it is a kernel socket.
@@ -349,7 +361,9 @@ impl Socket {
         msg.msg_flags = self.effective(flags).as_raw();
         // SAFETY: The socket is valid; `msg` points to buffers borrowed by `header`, and the
         // kvec array describes `bufs.len()` readable buffers of `size` bytes in total.
-        to_len(unsafe { bindings::kernel_sendmsg(self.as_ptr(), &mut msg, kvecs(bufs), bufs.len(), size) })
+        to_len(unsafe {
+            bindings::kernel_sendmsg(self.as_ptr(), &mut msg, kvecs(bufs), bufs.len(), size)
+        })
     }
 
     /// Receives into several buffers (`kernel_recvmsg`).
@@ -370,7 +384,14 @@ impl Socket {
         // SAFETY: The socket is valid; `msg` points to buffers borrowed by `header`, and the
         // kvec array describes `count` writable buffers of `size` bytes in total.
         let len = to_len(unsafe {
-            bindings::kernel_recvmsg(self.as_ptr(), &mut msg, kvecs_mut(bufs), count, size, flags.as_raw() as i32)
+            bindings::kernel_recvmsg(
+                self.as_ptr(),
+                &mut msg,
+                kvecs_mut(bufs),
+                count,
+                size,
+                flags.as_raw() as i32,
+            )
         })?;
         let peer = header.finish_receive(&msg);
         Ok(Received {
@@ -392,12 +413,22 @@ impl Socket {
 
     /// Sends `buf` to `addr` (datagram sockets).
     pub fn send_to(&self, buf: &[u8], addr: &SocketAddr, flags: MessageFlags) -> Result<usize> {
-        self.send_msg(&mut MessageHeader::new().to(addr), &[IoSlice::new(buf)], flags)
+        self.send_msg(
+            &mut MessageHeader::new().to(addr),
+            &[IoSlice::new(buf)],
+            flags,
+        )
     }
 
     /// Receives into `buf`; returns the bytes received (0: end of stream).
     pub fn recv(&self, buf: &mut [u8], flags: MessageFlags) -> Result<usize> {
-        Ok(self.recv_msg(&mut MessageHeader::new(), &mut [IoSliceMut::new(buf)], flags)?.len)
+        Ok(self
+            .recv_msg(
+                &mut MessageHeader::new(),
+                &mut [IoSliceMut::new(buf)],
+                flags,
+            )?
+            .len)
     }
 
     /// Receives into several buffers; returns the bytes received.
@@ -409,7 +440,11 @@ impl Socket {
     ///
     /// [`Received::truncated`] tells whether it was cut to fit `buf`.
     pub fn recv_from(&self, buf: &mut [u8], flags: MessageFlags) -> Result<Received> {
-        self.recv_msg(&mut MessageHeader::new().with_peer(), &mut [IoSliceMut::new(buf)], flags)
+        self.recv_msg(
+            &mut MessageHeader::new().with_peer(),
+            &mut [IoSliceMut::new(buf)],
+            flags,
+        )
     }
 }
 
@@ -450,7 +485,12 @@ impl LiteSocket {
         let mut sock = core::ptr::null_mut();
         // SAFETY: `sock` is a valid out-pointer.
         to_result(unsafe {
-            bindings::sock_create_lite(family.as_raw().into(), ty.as_raw(), proto.as_raw(), &mut sock)
+            bindings::sock_create_lite(
+                family.as_raw().into(),
+                ty.as_raw(),
+                proto.as_raw(),
+                &mut sock,
+            )
         })?;
         let sock = NonNull::new(sock).ok_or(EINVAL)?;
         // INVARIANT: `sock_create_lite` returned a socket we own.

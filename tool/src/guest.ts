@@ -159,10 +159,13 @@ export class Guest {
 
   /** Ends the guest (reboot -f, which exits QEMU thanks to -no-reboot). */
   async shutdown(timeoutMs = 30_000): Promise<void> {
-    if (this.exitCode === null) {
-      await execOnce(this.hostPort('tcp', CONTROL_PORT), 'sync; reboot -f', 5000).catch(() => undefined);
+    const deadline = Date.now() + timeoutMs;
+    // Retry: the control shell may not be listening yet, or a connection may be reset.
+    while (this.exitCode === null && Date.now() < deadline) {
+      await execOnce(this.hostPort('tcp', CONTROL_PORT), 'sync; reboot -f', 3000).catch(() => undefined);
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 500))]);
     }
-    await this.wait(timeoutMs);
+    await this.wait(Math.max(1000, deadline - Date.now()));
   }
 
   /** Waits for QEMU to exit, killing it after `timeoutMs`. */

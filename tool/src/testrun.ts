@@ -67,7 +67,7 @@ export async function testCommand(o: TestOptions): Promise<number> {
   if (g.problems.length) runProblems.push(`kernel reported problems:\n${formatProblems(g.problems)}`);
   if (runProblems.length) {
     failed++;
-    failures.push(`guest run (${g.logFile})\n${runProblems.join('\n')}${g.problems.length ? '' : `\nlast console lines:\n${lastLines(readConsole(g), 25)}`}`);
+    failures.unshift(`guest run (${g.logFile})\n${runProblems.join('\n')}${g.problems.length ? '' : `\nlast console lines:\n${lastLines(readConsole(g), 25)}`}`);
   }
   writeReport(o.flavor, { artifacts: a, lint, kunit: g.ktap, consoleProblems: g.problems, host, runProblems, stages: stageSummary(), passed, failed, skipped });
 

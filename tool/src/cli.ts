@@ -7,6 +7,7 @@ import { prepare } from './pipeline.js';
 import { stage } from './run.js';
 import { setup } from './setup.js';
 import { fmtCommand } from './fmt.js';
+import { seriesCommand } from './series.js';
 
 const USAGE = `usage: knet <command> [options]
   setup              install packages and bindgen, check the toolchain
@@ -14,6 +15,7 @@ const USAGE = `usage: knet <command> [options]
   test [--filter RE] [--no-lint] [--debug]
                      everything above, then boot and run every test
   demo               build, boot and show the system working
+  series [DIR]       write a git am-able patch series (default out/series)
   fmt                format the project's Rust code with the kernel's rustfmt settings
   shell              build and boot the guest with a shell on this terminal`;
 
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo':
       return demoCommand();
+    case 'series':
+      return seriesCommand(rest[0]);
     case 'fmt':
       return fmtCommand();
     case 'shell':

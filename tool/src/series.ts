@@ -1,0 +1,120 @@
+// `knet series`: the project as a `git am`-able patch series against the
+// pristine linux-source-6.12 tree, one logical change per patch.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { OUT_DIR, OVERLAY_DIR, PATCHES_DIR } from './paths.js';
+import { UserError, listFilesUnder, run } from './run.js';
+import { patchTargets, overlayStateDir, sourceVersion } from './tree.js';
+
+/** One patch of the series: new files from the overlay, or a patch from patches/. */
+export interface SeriesEntry { subject: string; body: string; files?: string[]; patch?: string }
+
+/**
+ * The series, in order. New files come before the patch that declares their
+ * modules, so every step builds.
+ */
+export const SERIES: SeriesEntry[] = [
+  { subject: 'rust: net: add networking errno codes to kernel::error', patch: '0001-rust-net-add-networking-errno-codes.patch', body: '' },
+  {
+    subject: 'rust: net: add C helpers for sockets and namespaces',
+    body: 'get_net/put_net, the current task\'s namespace and socket options with\nkernel buffers are inline or macro based in C; wrap them for Rust.',
+    files: ['rust/helpers/net.c'],
+  },
+  { subject: 'rust: net: add socket headers to bindings and C helpers', patch: '0003-rust-net-add-bindings-and-helpers.patch', body: '' },
+  {
+    subject: 'rust: net: add address family, IP protocol and socket type',
+    body: 'Small typed wrappers over AF_*, IPPROTO_* and SOCK_* that reject\nunknown values with an error.',
+    files: ['rust/kernel/net/family.rs', 'rust/kernel/net/ip.rs', 'rust/kernel/net/socket_type.rs'],
+  },
+  {
+    subject: 'rust: net: add socket addresses',
+    body: 'An enum over IPv4, IPv6 and Unix socket addresses built on core::net,\nwith length-checked conversions to and from sockaddr_storage.',
+    files: ['rust/kernel/net/addr.rs'],
+  },
+  {
+    subject: 'rust: net: add network namespaces',
+    body: 'A refcounted struct net: init_net, the current task\'s namespace and\nnew namespaces.',
+    files: ['rust/kernel/net/namespace.rs'],
+  },
+  {
+    subject: 'rust: net: add message flags, I/O vectors and message headers',
+    body: 'A safe msghdr builder over caller-owned buffers, kvec-compatible I/O\nslices and a control message iterator. Nothing allocates.',
+    files: ['rust/kernel/net/message.rs'],
+  },
+  {
+    subject: 'rust: net: add Socket',
+    body: 'An owned struct socket: creation in a namespace, bind, listen, accept,\nconnect, addresses, shutdown, send and receive, released on drop.',
+    files: ['rust/kernel/net/socket.rs'],
+  },
+  {
+    subject: 'rust: net: add socket options',
+    body: 'Typed setters through the kernel\'s sock_set_*, tcp_sock_set_* and\nip_sock_set_* helpers, SOL_SOCKET getters, timeouts and SO_ERROR.',
+    files: ['rust/kernel/net/options.rs'],
+  },
+  {
+    subject: 'rust: net: add KUnit tests for sockets',
+    body: 'Tests on real loopback sockets, run at boot with the doctests.',
+    files: ['rust/kernel/net/tests.rs'],
+  },
+  { subject: 'rust: net: declare the socket abstraction modules', patch: '0002-rust-net-declare-socket-modules.patch', body: '' },
+];
+
+/** Overlay files and patches the series does not mention (they would be lost). */
+export function uncovered(overlayFiles: string[], patches: string[], series = SERIES): string[] {
+  const files = new Set(series.flatMap((e) => e.files ?? []));
+  const used = new Set(series.flatMap((e) => (e.patch ? [e.patch] : [])));
+  return [...overlayFiles.filter((f) => !files.has(f)), ...patches.filter((p) => !used.has(p))];
+}
+
+/** Commit message of a patch file: its Subject and the body before `---`. */
+function patchMessage(text: string): { subject: string; body: string } {
+  const subject = /^Subject: (?:\[PATCH[^\]]*\] )?(.*)$/m.exec(text)?.[1] ?? 'rust: net: update';
+  const afterHeaders = text.split(/\n\n/).slice(1).join('\n\n');
+  const body = afterHeaders.split(/^---$/m)[0].trim();
+  return { subject, body };
+}
+
+export async function seriesCommand(outDir = join(OUT_DIR, 'series')): Promise<number> {
+  const overlay = listFilesUnder(OVERLAY_DIR);
+  const patches = listFilesUnder(PATCHES_DIR).filter((p) => p.endsWith('.patch'));
+  const missing = uncovered(overlay, patches);
+  if (missing.length) throw new UserError(`not in the patch series: ${missing.join(', ')}\nfix: add them to SERIES in tool/src/series.ts`);
+  const orig = join(overlayStateDir(sourceVersion()), 'orig');
+  const repo = mkdtempSync(join(tmpdir(), 'knet-series-'));
+  const git = (...args: string[]) => run('git', ['-c', 'user.name=knet developers', '-c', 'user.email=knet@example.org', '-C', repo, ...args]);
+  try {
+    await git('init', '-q');
+    // The base commit holds the pristine versions of the upstream files we patch.
+    for (const p of patches) {
+      for (const target of patchTargets(readFileSync(join(PATCHES_DIR, p), 'utf8'))) {
+        const src = join(orig, target);
+        if (!existsSync(src)) throw new UserError(`pristine ${target} not found; fix: run 'make build' once so the tree is prepared`);
+        mkdirSync(dirname(join(repo, target)), { recursive: true });
+        copyFileSync(src, join(repo, target));
+      }
+    }
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'base: pristine linux-source-6.12 files');
+    for (const e of SERIES) {
+      let { subject, body } = e;
+      if (e.patch) {
+        await run('patch', ['-p1', '--batch', '--fuzz=0', '-d', repo, '-i', join(PATCHES_DIR, e.patch)]);
+        ({ subject, body } = patchMessage(readFileSync(join(PATCHES_DIR, e.patch), 'utf8')));
+      }
+      for (const f of e.files ?? []) {
+        mkdirSync(dirname(join(repo, f)), { recursive: true });
+        copyFileSync(join(OVERLAY_DIR, f), join(repo, f));
+      }
+      await git('add', '-A');
+      await git('commit', '-q', '-s', '-m', subject, ...(body ? ['-m', body] : []));
+    }
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    await git('format-patch', '-q', '--cover-letter', '-o', outDir, 'HEAD~' + SERIES.length);
+    console.log(`${SERIES.length} patches written to ${outDir} (apply with: git am ${outDir}/0*.patch)`);
+    return 0;
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,60 @@
+// The patch series covers every project file and applies with git am.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { SERIES, uncovered, seriesCommand } from '../src/series.js';
+import { OVERLAY_DIR, PATCHES_DIR } from '../src/paths.js';
+import { listFilesUnder } from '../src/run.js';
+import { overlayStateDir, patchTargets, sourceVersion } from '../src/tree.js';
+
+test('every overlay file and patch is in the series exactly once', () => {
+  const overlay = listFilesUnder(OVERLAY_DIR);
+  const patches = listFilesUnder(PATCHES_DIR).filter((p) => p.endsWith('.patch'));
+  assert.deepEqual(uncovered(overlay, patches), []);
+  const all = SERIES.flatMap((e) => e.files ?? (e.patch ? [e.patch] : []));
+  assert.equal(new Set(all).size, all.length, 'an entry appears twice');
+});
+
+test('uncovered names files missing from the series', () => {
+  assert.deepEqual(uncovered(['a.rs', 'rust/kernel/net/addr.rs'], ['x.patch']), ['a.rs', 'x.patch']);
+});
+
+test('every subject is a rust: net: subject', () => {
+  for (const e of SERIES) if (e.files) assert.match(e.subject, /^rust: net: /);
+  for (const p of listFilesUnder(PATCHES_DIR).filter((f) => f.endsWith('.patch'))) {
+    assert.match(readFileSync(join(PATCHES_DIR, p), 'utf8'), /^Subject: \[PATCH\] rust: net: /m, p);
+  }
+});
+
+const orig = (() => {
+  try {
+    return join(overlayStateDir(sourceVersion()), 'orig');
+  } catch {
+    return '';
+  }
+})();
+
+test('the series applies with git am onto the pristine files', { skip: existsSync(orig) ? false : 'tree not prepared (make build)' }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'knet-series-out-'));
+  assert.equal(await seriesCommand(out), 0);
+  const repo = mkdtempSync(join(tmpdir(), 'knet-series-am-'));
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', '-C', repo, ...args], { encoding: 'utf8' });
+  git('init', '-q');
+  for (const p of listFilesUnder(PATCHES_DIR).filter((f) => f.endsWith('.patch'))) {
+    for (const t of patchTargets(readFileSync(join(PATCHES_DIR, p), 'utf8'))) {
+      mkdirSync(dirname(join(repo, t)), { recursive: true });
+      copyFileSync(join(orig, t), join(repo, t));
+    }
+  }
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+  const patches = readdirSync(out).filter((f) => /^\d{4}-/.test(f) && !f.startsWith('0000')).sort().map((f) => join(out, f));
+  git('am', '-q', ...patches);
+  assert.equal(git('rev-list', '--count', 'HEAD').trim(), String(SERIES.length + 1));
+  for (const f of listFilesUnder(OVERLAY_DIR)) {
+    assert.equal(readFileSync(join(repo, f), 'utf8'), readFileSync(join(OVERLAY_DIR, f), 'utf8'), f);
+  }
+});

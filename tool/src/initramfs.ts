@@ -36,7 +36,9 @@ export async function buildInitramfs(build: string, flavor: string): Promise<str
   if (!existsSync('/bin/busybox')) throw new UserError('/bin/busybox not found; fix: apt-get install busybox-static');
   copyInto(root, '/bin/busybox');
   copyInto(root, join(GUEST_DIR, 'init'), 'init');
-  for (const t of listFilesUnder(join(GUEST_DIR, 'tests'))) copyInto(root, join(GUEST_DIR, 'tests', t), join('knet/tests', t));
+  for (const dir of ['tests', 'lib']) {
+    for (const t of listFilesUnder(join(GUEST_DIR, dir))) copyInto(root, join(GUEST_DIR, dir, t), join('knet', dir, t));
+  }
   for (const ko of listFilesUnder(join(build, 'samples')).filter((f) => f.endsWith('.ko'))) {
     copyInto(root, join(build, 'samples', ko), join('lib/modules/knet', basename(ko)));
   }

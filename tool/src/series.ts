@@ -57,7 +57,18 @@ export const SERIES: SeriesEntry[] = [
     body: 'Tests on real loopback sockets, run at boot with the doctests.',
     files: ['rust/kernel/net/tests.rs'],
   },
+  {
+    subject: 'rust: net: add TCP, UDP and Unix socket wrappers',
+    body: 'TcpListener, TcpStream, UdpSocket and the Unix counterparts, shaped\nlike std::net, whose methods return what the protocol means.',
+    files: ['rust/kernel/net/tcp.rs', 'rust/kernel/net/udp.rs', 'rust/kernel/net/unix.rs'],
+  },
   { subject: 'rust: net: declare the socket abstraction modules', patch: '0002-rust-net-declare-socket-modules.patch', body: '' },
+  {
+    subject: 'rust: net: add echo server and client samples',
+    body: 'A TCP and UDP echo server module and a client module that checks an\necho byte for byte: the first users of kernel::net.',
+    files: ['samples/rust/module_params.rs', 'samples/rust/rust_echo_server.rs', 'samples/rust/rust_echo_client.rs'],
+  },
+  { subject: 'rust: net: add echo samples to the build', patch: '0004-rust-net-add-echo-samples-to-the-build.patch', body: '' },
 ];
 
 /** Overlay files and patches the series does not mention (they would be lost). */

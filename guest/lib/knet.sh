@@ -1,0 +1,37 @@
+# Shared helpers for guest tests (sourced). Peers are socat and busybox nc.
+MODULES=/lib/modules/knet
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Whatever a test leaves loaded is unloaded when it exits, so one failure
+# does not cascade into the next test.
+cleanup() {
+	rmmod rust_echo_client 2>/dev/null
+	rmmod rust_echo_server 2>/dev/null
+	kill $(jobs -p) 2>/dev/null
+}
+trap cleanup EXIT
+
+load_server() { insmod $MODULES/rust_echo_server.ko "$@" || fail "insmod rust_echo_server $*"; }
+unload_server() { rmmod rust_echo_server || fail "rmmod rust_echo_server"; }
+
+# tcp_echo SIZE SOCAT-ADDRESS TAG: sends SIZE random bytes, checks the echo byte for byte.
+tcp_echo() {
+	head -c "$1" /dev/urandom > /tmp/in.$3
+	socat -t 30 -T 60 - "$2" < /tmp/in.$3 > /tmp/out.$3 2>/tmp/err.$3 || { cat /tmp/err.$3; return 1; }
+	cmp -s /tmp/in.$3 /tmp/out.$3 || { echo "echo of $1 bytes via $2 differs ($(wc -c < /tmp/out.$3) bytes back)"; return 1; }
+	rm -f /tmp/in.$3 /tmp/out.$3 /tmp/err.$3
+}
+
+# udp_echo SIZE SOCAT-ADDRESS: one datagram of SIZE random bytes, checked.
+udp_echo() {
+	head -c "$1" /dev/urandom > /tmp/udp.in
+	socat -b 65536 -t 1 - "$2" < /tmp/udp.in > /tmp/udp.out 2>/tmp/udp.err || { cat /tmp/udp.err; return 1; }
+	cmp -s /tmp/udp.in /tmp/udp.out || { echo "UDP echo of $1 bytes via $2 differs ($(wc -c < /tmp/udp.out) bytes back)"; return 1; }
+}
+
+# The kernel log must have no warning, oops, BUG or leak report.
+check_kernel_log() {
+	if dmesg | grep -E 'WARNING:|BUG:|Oops|kmemleak|Kernel panic|UBSAN|KASAN'; then
+		fail "kernel log shows a problem"
+	fi
+}

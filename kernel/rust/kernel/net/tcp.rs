@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! TCP: [`TcpListener`] and [`TcpStream`].
+//!
+//! Shaped like `std::net`, over [`Socket`]. IPv4 or IPv6 is chosen by the
+//! address given. Calls that block are marked "May sleep"; a stream's writes
+//! never raise `SIGPIPE` (they fail with `EPIPE`).
+
+use super::{
+    addr::SocketAddr,
+    message::{IoSlice, IoSliceMut, MessageFlags},
+    namespace::Namespace,
+    socket::{Shutdown, Socket},
+    socket_type::SocketType,
+    ip::IpProtocol,
+};
+use crate::error::{code::*, Result};
+use core::time::Duration;
+
+/// Creates a TCP socket of the family of `addr`.
+fn tcp_socket(ns: &Namespace, addr: &SocketAddr) -> Result<Socket> {
+    if !(addr.is_ipv4() || addr.is_ipv6()) {
+        return Err(EAFNOSUPPORT);
+    }
+    Socket::new_kern(ns, addr.family(), SocketType::Stream, IpProtocol::Tcp)
+}
+
+/// Whether `sock` is a TCP socket (IPv4 or IPv6).
+fn is_tcp(sock: &Socket) -> bool {
+    sock.socket_type() == Ok(SocketType::Stream) && sock.is_inet(Some(IpProtocol::Tcp))
+}
+
+/// A TCP socket listening for connections.
+///
+/// # Invariants
+///
+/// `sock` is a listening TCP socket.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::{namespace::Namespace, tcp::{TcpListener, TcpStream}};
+///
+/// let listener = TcpListener::bind(Namespace::init(), &"[::1]:0".parse()?, 8)?;
+/// let addr = listener.local_addr()?;
+/// let client = TcpStream::connect(Namespace::init(), &addr)?;
+/// let (server, peer) = listener.accept()?;
+/// assert_eq!(peer, client.local_addr()?);
+/// client.write_all(b"hello")?;
+/// let mut buf = [0u8; 5];
+/// server.read_exact(&mut buf)?;
+/// assert_eq!(&buf, b"hello");
+/// # Ok::<(), Error>(())
+/// ```
+pub struct TcpListener {
+    sock: Socket,
+}
+
+impl TcpListener {
+    /// Binds to `addr` in namespace `ns` and listens with a queue of `backlog`.
+    ///
+    /// Like `std`, sets `SO_REUSEADDR` so a restarted server can bind again
+    /// while old connections are in `TIME_WAIT`. Errors: `EADDRINUSE`,
+    /// `EADDRNOTAVAIL`, `EAFNOSUPPORT` for a Unix address. May sleep.
+    pub fn bind(ns: &Namespace, addr: &SocketAddr, backlog: u32) -> Result<Self> {
+        let sock = tcp_socket(ns, addr)?;
+        sock.set_reuse_addr(true)?;
+        sock.bind(addr)?;
+        sock.listen(backlog)?;
+        // INVARIANT: A TCP socket that listens.
+        Ok(Self { sock })
+    }
+
+    /// Accepts a connection and returns it with the peer's address.
+    ///
+    /// Blocks unless non-blocking (then `EAGAIN`); a
+    /// [`shutdown`](Self::shutdown) from another context ends the wait with
+    /// `EINVAL`. May sleep.
+    pub fn accept(&self) -> Result<(TcpStream, SocketAddr)> {
+        let sock = self.sock.accept()?;
+        let peer = sock.peer_addr()?;
+        // INVARIANT: An accepted socket of a TCP listener is a connected TCP socket.
+        Ok((TcpStream { sock }, peer))
+    }
+
+    /// The address the listener is bound to (with the port chosen, if it was 0).
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        self.sock.local_addr()
+    }
+
+    /// Makes [`accept`](Self::accept) fail with `EAGAIN` instead of blocking.
+    pub fn set_nonblocking(&self, nonblocking: bool) {
+        self.sock.set_nonblocking(nonblocking)
+    }
+
+    /// Stops listening and wakes every task blocked in [`accept`](Self::accept).
+    pub fn shutdown(&self) -> Result {
+        self.sock.shutdown(Shutdown::Both)
+    }
+
+    /// The underlying socket, for options and calls not covered here.
+    pub fn as_socket(&self) -> &Socket {
+        &self.sock
+    }
+}
+
+impl TryFrom<Socket> for TcpListener {
+    type Error = crate::error::Error;
+
+    /// Accepts only a listening TCP socket (`EINVAL` otherwise).
+    fn try_from(sock: Socket) -> Result<Self> {
+        if !is_tcp(&sock) || !sock.is_listening()? {
+            return Err(EINVAL);
+        }
+        // INVARIANT: Checked above.
+        Ok(Self { sock })
+    }
+}
+
+/// A TCP connection.
+///
+/// # Invariants
+///
+/// `sock` is a TCP socket.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::{namespace::Namespace, tcp::{TcpListener, TcpStream}};
+///
+/// let ns = Namespace::init();
+/// let listener = TcpListener::bind(ns, &"127.0.0.1:0".parse()?, 8)?;
+/// let client = TcpStream::connect(ns, &listener.local_addr()?)?;
+/// let (server, _) = listener.accept()?;
+/// client.set_nodelay(true)?;
+/// client.write_all(b"abc")?;
+/// client.shutdown(kernel::net::socket::Shutdown::Write)?;
+/// let mut buf = [0u8; 8];
+/// assert_eq!(server.read(&mut buf)?, 3);
+/// assert_eq!(server.read(&mut buf)?, 0); // end of stream
+/// # Ok::<(), Error>(())
+/// ```
+pub struct TcpStream {
+    sock: Socket,
+}
+
+impl TcpStream {
+    /// Connects to `addr` from namespace `ns`.
+    ///
+    /// Errors: `ECONNREFUSED`, `ENETUNREACH`, `ETIMEDOUT`, `EAFNOSUPPORT`
+    /// for a Unix address. May sleep.
+    pub fn connect(ns: &Namespace, addr: &SocketAddr) -> Result<Self> {
+        let sock = tcp_socket(ns, addr)?;
+        sock.connect(addr)?;
+        // INVARIANT: A TCP socket.
+        Ok(Self { sock })
+    }
+
+    /// Reads what is available into `buf` (at least one byte, blocking until
+    /// then); returns 0 at end of stream. May sleep.
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        self.sock.recv(buf, MessageFlags::NONE)
+    }
+
+    /// Fills all of `buf`; `ECONNRESET` if the stream ends first. May sleep.
+    pub fn read_exact(&self, buf: &mut [u8]) -> Result {
+        let mut done = 0;
+        while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
+            match self.sock.recv(rest, MessageFlags::WAITALL)? {
+                0 => return Err(ECONNRESET),
+                n => done = done.saturating_add(n),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads into several buffers; returns the total read. May sleep.
+    pub fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
+        self.sock.recv_vectored(bufs, MessageFlags::NONE)
+    }
+
+    /// Writes some of `buf`; returns how much. May sleep.
+    pub fn write(&self, buf: &[u8]) -> Result<usize> {
+        self.sock.send(buf, MessageFlags::NOSIGNAL)
+    }
+
+    /// Writes all of `buf`. May sleep.
+    pub fn write_all(&self, buf: &[u8]) -> Result {
+        let mut done = 0;
+        while let Some(rest) = buf.get(done..).filter(|r| !r.is_empty()) {
+            match self.write(rest)? {
+                0 => return Err(EPIPE),
+                n => done = done.saturating_add(n),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes several buffers as one; returns the total written. May sleep.
+    pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        self.sock.send_vectored(bufs, MessageFlags::NOSIGNAL)
+    }
+
+    /// Shuts down reading, writing (the peer reads end of stream) or both;
+    /// wakes tasks blocked on this stream.
+    pub fn shutdown(&self, how: Shutdown) -> Result {
+        self.sock.shutdown(how)
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        self.sock.local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> Result<SocketAddr> {
+        self.sock.peer_addr()
+    }
+
+    /// `TCP_NODELAY`: send small writes at once.
+    pub fn set_nodelay(&self, on: bool) -> Result {
+        self.sock.set_nodelay(on)
+    }
+
+    /// `SO_KEEPALIVE`.
+    pub fn set_keepalive(&self, on: bool) -> Result {
+        self.sock.set_keepalive(on)
+    }
+
+    /// Reads fail with `EAGAIN` after `timeout`; `None` waits forever.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result {
+        self.sock.set_read_timeout(timeout)
+    }
+
+    /// Writes fail with `EAGAIN` after `timeout`; `None` waits forever.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> Result {
+        self.sock.set_write_timeout(timeout)
+    }
+
+    /// Makes reads and writes fail with `EAGAIN` instead of blocking.
+    pub fn set_nonblocking(&self, nonblocking: bool) {
+        self.sock.set_nonblocking(nonblocking)
+    }
+
+    /// The underlying socket, for options and calls not covered here.
+    pub fn as_socket(&self) -> &Socket {
+        &self.sock
+    }
+}
+
+impl TryFrom<Socket> for TcpStream {
+    type Error = crate::error::Error;
+
+    /// Accepts only a TCP socket (`EINVAL` otherwise).
+    fn try_from(sock: Socket) -> Result<Self> {
+        if !is_tcp(&sock) {
+            return Err(EINVAL);
+        }
+        // INVARIANT: Checked above.
+        Ok(Self { sock })
+    }
+}

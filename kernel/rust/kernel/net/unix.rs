@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Unix domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
+//!
+//! The same shapes as [`tcp`](super::tcp) and [`udp`](super::udp), with
+//! [`UnixAddr`] addresses (filesystem paths or abstract names).
+
+use super::{
+    addr::{SocketAddr, UnixAddr},
+    family::AddressFamily,
+    ip::IpProtocol,
+    message::MessageFlags,
+    namespace::Namespace,
+    socket::{Shutdown, Socket},
+    socket_type::SocketType,
+};
+use crate::error::{code::*, Result};
+
+fn unix_socket(ns: &Namespace, ty: SocketType) -> Result<Socket> {
+    Socket::new_kern(ns, AddressFamily::Unix, ty, IpProtocol::Ip)
+}
+
+fn unix_addr(addr: SocketAddr) -> Result<UnixAddr> {
+    match addr {
+        SocketAddr::Unix(a) => Ok(a),
+        _ => Err(EAFNOSUPPORT),
+    }
+}
+
+/// A listening Unix stream socket.
+///
+/// # Invariants
+///
+/// `sock` is a listening `AF_UNIX` stream socket.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::{addr::UnixAddr, namespace::Namespace, unix::{UnixListener, UnixStream}};
+///
+/// let name = UnixAddr::abstract_name(b"knet-doc-unix")?;
+/// let listener = UnixListener::bind(Namespace::init(), &name, 4)?;
+/// let client = UnixStream::connect(Namespace::init(), &name)?;
+/// let (server, _) = listener.accept()?;
+/// client.write_all(b"local")?;
+/// let mut buf = [0u8; 5];
+/// assert_eq!(server.read(&mut buf)?, 5);
+/// # Ok::<(), Error>(())
+/// ```
+pub struct UnixListener {
+    sock: Socket,
+}
+
+impl UnixListener {
+    /// Binds to `addr` and listens with a queue of `backlog`. May sleep.
+    pub fn bind(ns: &Namespace, addr: &UnixAddr, backlog: u32) -> Result<Self> {
+        let sock = unix_socket(ns, SocketType::Stream)?;
+        sock.bind(&SocketAddr::Unix(*addr))?;
+        sock.listen(backlog)?;
+        // INVARIANT: A listening Unix stream socket.
+        Ok(Self { sock })
+    }
+
+    /// Accepts a connection and returns it with the peer's (often unnamed) address. May sleep.
+    pub fn accept(&self) -> Result<(UnixStream, UnixAddr)> {
+        let sock = self.sock.accept()?;
+        let peer = unix_addr(sock.peer_addr()?)?;
+        // INVARIANT: Accepted from a Unix stream listener.
+        Ok((UnixStream { sock }, peer))
+    }
+
+    /// Stops listening and wakes tasks blocked in [`accept`](Self::accept).
+    pub fn shutdown(&self) -> Result {
+        self.sock.shutdown(Shutdown::Both)
+    }
+
+    /// The underlying socket.
+    pub fn as_socket(&self) -> &Socket {
+        &self.sock
+    }
+}
+
+/// A connected Unix stream socket.
+///
+/// # Invariants
+///
+/// `sock` is an `AF_UNIX` stream socket.
+pub struct UnixStream {
+    sock: Socket,
+}
+
+impl UnixStream {
+    /// Connects to `addr`. May sleep.
+    pub fn connect(ns: &Namespace, addr: &UnixAddr) -> Result<Self> {
+        let sock = unix_socket(ns, SocketType::Stream)?;
+        sock.connect(&SocketAddr::Unix(*addr))?;
+        // INVARIANT: A Unix stream socket.
+        Ok(Self { sock })
+    }
+
+    /// Reads what is available; 0 at end of stream. May sleep.
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        self.sock.recv(buf, MessageFlags::NONE)
+    }
+
+    /// Writes some of `buf`. May sleep.
+    pub fn write(&self, buf: &[u8]) -> Result<usize> {
+        self.sock.send(buf, MessageFlags::NOSIGNAL)
+    }
+
+    /// Writes all of `buf`. May sleep.
+    pub fn write_all(&self, buf: &[u8]) -> Result {
+        let mut done = 0;
+        while let Some(rest) = buf.get(done..).filter(|r| !r.is_empty()) {
+            match self.write(rest)? {
+                0 => return Err(EPIPE),
+                n => done = done.saturating_add(n),
+            }
+        }
+        Ok(())
+    }
+
+    /// Shuts down one or both directions.
+    pub fn shutdown(&self, how: Shutdown) -> Result {
+        self.sock.shutdown(how)
+    }
+
+    /// The underlying socket.
+    pub fn as_socket(&self) -> &Socket {
+        &self.sock
+    }
+}
+
+/// A Unix datagram socket.
+///
+/// # Invariants
+///
+/// `sock` is an `AF_UNIX` datagram socket.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::net::{addr::UnixAddr, namespace::Namespace, unix::UnixDatagram};
+///
+/// let (a_name, b_name) = (UnixAddr::abstract_name(b"knet-doc-a")?, UnixAddr::abstract_name(b"knet-doc-b")?);
+/// let a = UnixDatagram::bind(Namespace::init(), &a_name)?;
+/// let b = UnixDatagram::bind(Namespace::init(), &b_name)?;
+/// a.send_to(b"hi", &b_name)?;
+/// let mut buf = [0u8; 8];
+/// assert_eq!(b.recv_from(&mut buf)?, (2, a_name));
+/// # Ok::<(), Error>(())
+/// ```
+pub struct UnixDatagram {
+    sock: Socket,
+}
+
+impl UnixDatagram {
+    /// Binds a datagram socket to `addr`. May sleep.
+    pub fn bind(ns: &Namespace, addr: &UnixAddr) -> Result<Self> {
+        let sock = unix_socket(ns, SocketType::Datagram)?;
+        sock.bind(&SocketAddr::Unix(*addr))?;
+        // INVARIANT: A Unix datagram socket.
+        Ok(Self { sock })
+    }
+
+    /// Sends one datagram to `addr`. May sleep.
+    pub fn send_to(&self, buf: &[u8], addr: &UnixAddr) -> Result<usize> {
+        self.sock.send_to(buf, &SocketAddr::Unix(*addr), MessageFlags::NONE)
+    }
+
+    /// Receives one datagram and its sender; `EMSGSIZE` if it did not fit `buf`. May sleep.
+    pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, UnixAddr)> {
+        let r = self.sock.recv_from(buf, MessageFlags::NONE)?;
+        if r.truncated() {
+            return Err(EMSGSIZE);
+        }
+        let from = r.peer.map_or(Ok(UnixAddr::unnamed()), unix_addr)?;
+        Ok((r.len, from))
+    }
+
+    /// The underlying socket.
+    pub fn as_socket(&self) -> &Socket {
+        &self.sock
+    }
+}

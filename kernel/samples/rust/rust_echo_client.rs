@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Rust echo client: connects to an echo server, sends a pattern and checks
+//! that every byte comes back, using `kernel::net`.
+//!
+//! Parameters: `address` and `port` of the server (default `127.0.0.1:7`)
+//! and `size`, the number of bytes to send (default 65536). The check runs
+//! when the module loads: loading fails with the error if the echo is wrong
+//! or the connection fails, and the result is logged either way.
+
+use kernel::{
+    net::{addr::SocketAddr, namespace::Namespace, socket::Shutdown, tcp::TcpStream},
+    prelude::*,
+};
+
+#[path = "module_params.rs"]
+mod params;
+
+params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::c_str!("127.0.0.1").as_char_ptr().cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address of the echo server");
+params::module_param!(PORT: u16 = 7, "port", param_ops_ushort, "ushort", "TCP port of the echo server");
+params::module_param!(SIZE: u32 = 65536, "size", param_ops_uint, "uint", "bytes to send and check");
+
+module! {
+    type: EchoClient,
+    name: "rust_echo_client",
+    author: "knet developers",
+    description: "Echo client written with kernel::net: checks an echo byte for byte",
+    license: "GPL",
+}
+
+/// Bytes in flight at a time: one chunk is sent, then read back, so neither
+/// side can fill its buffers and block forever.
+const CHUNK: usize = 16 * 1024;
+
+struct EchoClient;
+
+/// The byte at offset `i` of the pattern: not periodic in any power of two.
+fn pattern(i: usize) -> u8 {
+    (i.wrapping_mul(7).wrapping_add(i >> 9) % 253) as u8
+}
+
+fn server_address() -> Result<SocketAddr> {
+    // SAFETY: `ADDRESS` and `PORT` are read-only parameters set before init.
+    let (text, port) = unsafe { (params::charp(ADDRESS), PORT) };
+    let text = text.to_str().map_err(|_| EINVAL)?;
+    let ip: core::net::IpAddr = text.parse().map_err(|_| EINVAL)?;
+    Ok(SocketAddr::from(core::net::SocketAddr::new(ip, port)))
+}
+
+/// Sends `size` pattern bytes and checks the echo; returns the first mismatch offset as `EIO`.
+fn check_echo(stream: &TcpStream, size: usize) -> Result {
+    let mut out = KVec::from_elem(0u8, CHUNK, GFP_KERNEL)?;
+    let mut back = KVec::from_elem(0u8, CHUNK, GFP_KERNEL)?;
+    let mut done = 0;
+    while done < size {
+        let n = CHUNK.min(size - done);
+        for (i, b) in out[..n].iter_mut().enumerate() {
+            *b = pattern(done + i);
+        }
+        stream.write_all(&out[..n])?;
+        stream.read_exact(&mut back[..n])?;
+        if let Some(i) = (0..n).find(|&i| back[i] != out[i]) {
+            pr_err!("echo differs at byte {}\n", done + i);
+            return Err(EIO);
+        }
+        done += n;
+    }
+    // The server closes after our end of stream: nothing more may arrive.
+    stream.shutdown(Shutdown::Write)?;
+    if stream.read(&mut back[..1])? != 0 {
+        pr_err!("extra data after the echo\n");
+        return Err(EIO);
+    }
+    Ok(())
+}
+
+impl kernel::Module for EchoClient {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let addr = server_address()?;
+        // SAFETY: Read-only parameter set before init.
+        let size = unsafe { SIZE } as usize;
+        let result = TcpStream::connect(Namespace::init(), &addr).and_then(|s| check_echo(&s, size));
+        match result {
+            Ok(()) => pr_info!("ok: {} bytes echoed by {} verified\n", size, addr),
+            Err(e) => pr_err!("not ok: echo of {} bytes from {} failed: {:?}\n", size, addr, e),
+        }
+        result.map(|()| EchoClient)
+    }
+}

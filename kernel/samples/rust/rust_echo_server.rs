@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Rust echo server: TCP and UDP echo (RFC 862) served in the kernel with
+//! `kernel::net`.
+//!
+//! Parameters: `address` (IPv4 or IPv6 to bind, default `0.0.0.0`),
+//! `tcp_port` and `udp_port` (default 7), `backlog` (default 64) and
+//! `max_conns` (default 64).
+//!
+//! Workers are work items on a workqueue of the module's own: one that
+//! accepts, one per TCP connection and one for UDP. A blocked work item does
+//! not hold up the others (the pool starts more workers), the workqueue
+//! bounds and names them, and `destroy_workqueue` on unload waits for every
+//! one of them to return, so no module code can run after unload. Kernel
+//! threads would need the same bookkeeping by hand.
+//!
+//! Connections over `max_conns` are accepted and closed at once (and
+//! counted as refused): the client sees the connection end without data.
+//!
+//! Unloading shuts down the listener, the UDP socket and every connection,
+//! which wakes every blocked worker, then waits for them and logs the counters.
+
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use kernel::{
+    bindings,
+    net::{
+        addr::SocketAddr,
+        namespace::Namespace,
+        socket::Shutdown,
+        tcp::{TcpListener, TcpStream},
+        udp::UdpSocket,
+    },
+    new_mutex,
+    prelude::*,
+    sync::{Arc, Mutex},
+    workqueue::Queue,
+};
+
+#[path = "module_params.rs"]
+mod params;
+
+params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::c_str!("0.0.0.0").as_char_ptr().cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address to listen on");
+params::module_param!(TCP_PORT: u16 = 7, "tcp_port", param_ops_ushort, "ushort", "TCP port");
+params::module_param!(UDP_PORT: u16 = 7, "udp_port", param_ops_ushort, "ushort", "UDP port");
+params::module_param!(BACKLOG: u32 = 64, "backlog", param_ops_uint, "uint", "TCP listen backlog");
+params::module_param!(MAX_CONNS: u32 = 64, "max_conns", param_ops_uint, "uint", "maximum concurrent TCP connections");
+
+module! {
+    type: EchoServer,
+    name: "rust_echo_server",
+    author: "knet developers",
+    description: "TCP and UDP echo server written with kernel::net",
+    license: "GPL",
+}
+
+const TCP_BUFFER: usize = 16 * 1024;
+const UDP_BUFFER: usize = 65536;
+
+/// Counters, logged on unload.
+#[derive(Default)]
+struct Stats {
+    connections: AtomicUsize,
+    refused: AtomicUsize,
+    tcp_bytes: AtomicUsize,
+    datagrams: AtomicUsize,
+    udp_bytes: AtomicUsize,
+    truncated: AtomicUsize,
+}
+
+/// State shared by the module and its workers.
+#[pin_data]
+struct Shared {
+    listener: TcpListener,
+    udp: UdpSocket,
+    /// One slot per allowed connection; a worker owns its slot until it ends.
+    #[pin]
+    conns: Mutex<KVec<Option<Arc<TcpStream>>>>,
+    stopping: AtomicBool,
+    stats: Stats,
+    queue: QueuePtr,
+}
+
+/// The module's workqueue, destroyed (after draining) when the module unloads.
+struct OwnedQueue(core::ptr::NonNull<bindings::workqueue_struct>);
+
+impl OwnedQueue {
+    fn new() -> Result<Self> {
+        // SAFETY: The format is a NUL-terminated string without conversions.
+        let wq = unsafe {
+            bindings::alloc_workqueue(
+                kernel::c_str!("rust_echo_server").as_char_ptr(),
+                bindings::wq_flags_WQ_UNBOUND,
+                0,
+            )
+        };
+        Ok(Self(core::ptr::NonNull::new(wq).ok_or(ENOMEM)?))
+    }
+}
+
+impl Drop for OwnedQueue {
+    fn drop(&mut self) {
+        // SAFETY: We own the workqueue; this waits for all its work items to finish.
+        unsafe { bindings::destroy_workqueue(self.0.as_ptr()) };
+    }
+}
+
+// SAFETY: A workqueue may be used and destroyed from any task.
+unsafe impl Send for OwnedQueue {}
+// SAFETY: Queueing work is thread-safe.
+unsafe impl Sync for OwnedQueue {}
+
+/// The workqueue as workers see it.
+#[derive(Clone, Copy)]
+struct QueuePtr(*mut bindings::workqueue_struct);
+
+// SAFETY: See `OwnedQueue`.
+unsafe impl Send for QueuePtr {}
+// SAFETY: See `OwnedQueue`.
+unsafe impl Sync for QueuePtr {}
+
+impl QueuePtr {
+    fn get(&self) -> &Queue {
+        // SAFETY: The queue is destroyed only on unload, after every work item (the only
+        // users of this pointer) has returned.
+        unsafe { Queue::from_raw(self.0) }
+    }
+}
+
+struct EchoServer {
+    shared: Arc<Shared>,
+    queue: Option<OwnedQueue>,
+}
+
+fn listen_address(port: u16) -> Result<SocketAddr> {
+    // SAFETY: `ADDRESS` is a read-only `charp` parameter set before init.
+    let text = unsafe { params::charp(ADDRESS) }.to_str().map_err(|_| EINVAL)?;
+    let ip: core::net::IpAddr = text.parse().map_err(|_| {
+        pr_err!("address={} is not an IPv4 or IPv6 address\n", text);
+        EINVAL
+    })?;
+    Ok(SocketAddr::from(core::net::SocketAddr::new(ip, port)))
+}
+
+impl kernel::Module for EchoServer {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: Read-only parameters, set before init.
+        let (tcp_port, udp_port, backlog, max_conns) = unsafe { (TCP_PORT, UDP_PORT, BACKLOG, MAX_CONNS) };
+        let ns = Namespace::init();
+        let tcp_addr = listen_address(tcp_port)?;
+        let listener = TcpListener::bind(ns, &tcp_addr, backlog)?;
+        let udp = UdpSocket::bind(ns, &listen_address(udp_port)?)?;
+        let mut slots = KVec::with_capacity(max_conns as usize, GFP_KERNEL)?;
+        for _ in 0..max_conns {
+            slots.push(None, GFP_KERNEL)?;
+        }
+        let queue = OwnedQueue::new()?;
+        let shared = Arc::pin_init(
+            pin_init!(Shared {
+                listener,
+                udp,
+                conns <- new_mutex!(slots, "rust_echo_server::conns"),
+                stopping: AtomicBool::new(false),
+                stats: Stats::default(),
+                queue: QueuePtr(queue.0.as_ptr()),
+            }),
+            GFP_KERNEL,
+        )?;
+        let server = EchoServer {
+            shared: shared.clone(),
+            queue: Some(queue),
+        };
+        spawn(&shared, accept_loop)?;
+        spawn(&shared, udp_loop)?;
+        pr_info!(
+            "listening on {} (tcp) and port {} (udp), max {} connections\n",
+            tcp_addr,
+            udp_port,
+            max_conns
+        );
+        Ok(server)
+    }
+}
+
+/// Runs `work` with a reference to the shared state on the module's workqueue.
+fn spawn(shared: &Arc<Shared>, work: fn(Arc<Shared>)) -> Result {
+    let s = shared.clone();
+    shared
+        .queue
+        .get()
+        .try_spawn(GFP_KERNEL, move || work(s))
+        .map_err(|_| ENOMEM)
+}
+
+fn accept_loop(shared: Arc<Shared>) {
+    while !shared.stopping.load(Ordering::Relaxed) {
+        match shared.listener.accept() {
+            Ok((stream, _peer)) => admit(&shared, stream),
+            // A shutdown (unload) ends accept with an error; anything else is retried.
+            Err(_) if shared.stopping.load(Ordering::Relaxed) => break,
+            Err(e) => pr_warn!("accept failed: {:?}\n", e),
+        }
+    }
+}
+
+/// Gives a new connection a slot and a worker, or closes it if full or stopping.
+fn admit(shared: &Arc<Shared>, stream: TcpStream) {
+    let Ok(stream) = Arc::new(stream, GFP_KERNEL) else {
+        return;
+    };
+    let slot = {
+        let mut conns = shared.conns.lock();
+        // Checked under the lock that unload takes to shut every connection down.
+        if shared.stopping.load(Ordering::Relaxed) {
+            return;
+        }
+        let free = conns.iter().position(Option::is_none);
+        if let Some(i) = free {
+            conns[i] = Some(stream.clone());
+        }
+        free
+    };
+    let Some(slot) = slot else {
+        shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    shared.stats.connections.fetch_add(1, Ordering::Relaxed);
+    let s = shared.clone();
+    let worker = move || {
+        echo_stream(&s, &stream);
+        s.conns.lock()[slot] = None;
+    };
+    if shared.queue.get().try_spawn(GFP_KERNEL, worker).is_err() {
+        shared.conns.lock()[slot] = None;
+    }
+}
+
+fn echo_stream(shared: &Shared, stream: &TcpStream) {
+    let Ok(mut buf) = KVec::from_elem(0u8, TCP_BUFFER, GFP_KERNEL) else {
+        return;
+    };
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if stream.write_all(&buf[..n]).is_err() {
+            break;
+        }
+        shared.stats.tcp_bytes.fetch_add(n, Ordering::Relaxed);
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn udp_loop(shared: Arc<Shared>) {
+    let Ok(mut buf) = KVec::from_elem(0u8, UDP_BUFFER, GFP_KERNEL) else {
+        return;
+    };
+    while !shared.stopping.load(Ordering::Relaxed) {
+        match shared.udp.recv_from(&mut buf) {
+            Ok(d) => {
+                if d.truncated {
+                    shared.stats.truncated.fetch_add(1, Ordering::Relaxed);
+                }
+                if shared.udp.send_to(&buf[..d.len], &d.from).is_ok() {
+                    shared.stats.datagrams.fetch_add(1, Ordering::Relaxed);
+                    shared.stats.udp_bytes.fetch_add(d.len, Ordering::Relaxed);
+                }
+            }
+            Err(e) if e == ESHUTDOWN => break,
+            Err(_) => {}
+        }
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        let shared = &self.shared;
+        {
+            let conns = shared.conns.lock();
+            shared.stopping.store(true, Ordering::Relaxed);
+            for stream in conns.iter().flatten() {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        }
+        let _ = shared.listener.shutdown();
+        let _ = shared.udp.shutdown();
+        // Waits for every worker to return.
+        drop(self.queue.take());
+        let s = &shared.stats;
+        pr_info!(
+            "unloaded: connections={} refused={} tcp_bytes={} datagrams={} udp_bytes={} truncated={}\n",
+            s.connections.load(Ordering::Relaxed),
+            s.refused.load(Ordering::Relaxed),
+            s.tcp_bytes.load(Ordering::Relaxed),
+            s.datagrams.load(Ordering::Relaxed),
+            s.udp_bytes.load(Ordering::Relaxed),
+            s.truncated.load(Ordering::Relaxed),
+        );
+    }
+}

@@ -2,10 +2,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { L2Peer, GUEST_L2_IP } from './l2peer.js';
 import { OUT_DIR } from './paths.js';
 import { prepare } from './pipeline.js';
 import { stage, UserError } from './run.js';
-import { Guest } from './guest.js';
+import { Guest, freePort } from './guest.js';
 import { parseKtap, summarize } from './ktap.js';
 import { findProblems, formatProblems } from './console.js';
 import { parseDotConfig } from './kconfig.js';
@@ -48,14 +50,20 @@ export async function demoCommand(): Promise<number> {
   const a = await prepare('test');
   mkdirSync(OUT_DIR, { recursive: true });
   const logFile = join(OUT_DIR, 'console-demo.log');
-  const guest = await stage('boot guest', async () => {
-    const g = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'demo', timeoutMs: 300_000,
-      forwards: [{ proto: 'tcp', guestPort: ECHO_PORT }] });
+  const peer = await L2Peer.open(await freePort());
+  const guest = await stage('boot guest with the Rust echo server', async () => {
+    const g = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'demo', timeoutMs: 600_000,
+      modules: ['rust_echo_server'], forwards: [{ proto: 'tcp', guestPort: ECHO_PORT }], l2Netdev: peer.netdev('n1') });
     await g.waitFor(/KNET-READY/, 240_000).catch((e) => {
       throw new UserError(`guest did not come up: ${e.message}\n${g.console.split('\n').slice(-30).join('\n')}`);
     });
     return g;
   });
+  let ok = true;
+  const check = (cond: boolean, what: string) => {
+    console.log(`  ${cond ? 'ok ' : 'BAD'} ${what}`);
+    ok &&= cond;
+  };
   try {
     const config = parseDotConfig(readFileSync(join(a.build, '.config'), 'utf8'));
     const uname = await guest.exec('uname -r');
@@ -64,19 +72,41 @@ export async function demoCommand(): Promise<number> {
     console.log(`kernel source:  linux-source-6.12 ${a.version}`);
     console.log(`guest uname -r: ${uname.output.trim()}`);
     console.log(`CONFIG_RUST=${config.get('CONFIG_RUST') ?? 'n'}  CONFIG_KUNIT=${config.get('CONFIG_KUNIT') ?? 'n'}  CONFIG_RUST_KERNEL_DOCTESTS=${config.get('CONFIG_RUST_KERNEL_DOCTESTS') ?? 'n'}`);
-    console.log(`boot-time KUnit (Rust doctests included): ${kunit.passed} passed, ${kunit.failed} failed, ${kunit.skipped} skipped`);
+    console.log(`boot-time KUnit (rust_net suite and Rust doctests): ${kunit.passed} passed, ${kunit.failed} failed, ${kunit.skipped} skipped`);
+    console.log(`guest: ${(guest.console.match(/rust_echo_server: listening[^\n]*/) ?? ['rust_echo_server did not start'])[0]}`);
 
-    // A userspace echo peer in the guest for now; the Rust echo server replaces it (issue 4).
-    await guest.exec(`socat TCP-LISTEN:${ECHO_PORT},fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &`);
     const port = guest.hostPort('tcp', ECHO_PORT);
-    const msg = Buffer.from('hello from the host through a QEMU forward\n');
-    const echoed = await retry(() => tcpRoundTrip(port, msg), 10);
-    console.log(`TCP round trip host 127.0.0.1:${port} -> guest :${ECHO_PORT} -> host: ${echoed.equals(msg) ? 'ok' : 'MISMATCH'} (${JSON.stringify(echoed.toString().trim())})`);
+    console.log(`\nTCP echo through 127.0.0.1:${port} -> guest:${ECHO_PORT}`);
+    for (const text of ['hello, kernel', 'Rust sockets in the kernel', 'bye']) {
+      const echoed = await retry(() => tcpRoundTrip(port, Buffer.from(text)), 10);
+      check(echoed.toString() === text, `sent ${JSON.stringify(text)}, got ${JSON.stringify(echoed.toString())}`);
+    }
+    const big = randomBytes(16 << 20);
+    const t0 = process.hrtime.bigint();
+    const back = await tcpRoundTrip(port, big, 300_000);
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    check(back.equals(big), `16 MiB echoed byte for byte in ${secs.toFixed(2)} s (${((2 * 16) / secs).toFixed(1)} MiB/s both ways, QEMU TCG + slirp)`);
+
+    console.log(`\nUDP echo over a direct link to the guest (${GUEST_L2_IP}:${ECHO_PORT})`);
+    for (const [i, text] of ['ping', 'a datagram', 'x'.repeat(1400)].entries()) {
+      let reply;
+      for (let attempt = 0; attempt < 5 && !reply; attempt++) {
+        peer.sendUdp(41000 + i, ECHO_PORT, Buffer.from(text));
+        reply = await peer.receive(3000).catch(() => undefined);
+      }
+      check(reply?.data.toString() === text, `datagram of ${text.length} bytes echoed from port ${reply?.srcPort ?? '-'}`);
+    }
+
+    const unload = await guest.exec('rmmod rust_echo_server && dmesg | grep "rust_echo_server: unloaded"');
+    check(unload.code === 0, `rmmod rust_echo_server`);
+    console.log(`  counters: ${unload.output.trim().replace(/^\[[^\]]*\] /, '')}`);
     const problems = findProblems(guest.console);
+    check(problems.length === 0, 'no oops, WARN or BUG in the kernel log');
     if (problems.length) console.log(formatProblems(problems));
-    return echoed.equals(msg) && kunit.failed === 0 && problems.length === 0 ? 0 : 1;
+    return ok && kunit.failed === 0 ? 0 : 1;
   } finally {
     await guest.shutdown();
+    peer.close();
     console.log(`console log: ${logFile}`);
   }
 }

@@ -45,7 +45,8 @@ export async function run(cmd: string, args: string[], opts: RunOptions = {}): P
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   const keep = (chunk: Buffer) => {
     log?.write(chunk);
-    tail = (tail + chunk.toString()).slice(-6000);
+    // Keep the end of the output, without terminal colours, for the error message.
+    tail = (tail + chunk.toString().replace(/\x1b\[[0-9;]*m|\x1b\(B/g, '')).slice(-3000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -45,20 +45,21 @@ macro_rules! module_param {
             // `addr_of!` on statics needed `unsafe` before Rust 1.82.
             #[allow(unused_unsafe)]
             #[link_section = "__param"]
-            static PARAM: $crate::params::Param = $crate::params::Param(kernel::bindings::kernel_param {
-                name: kernel::c_str!($name).as_char_ptr(),
-                // A null module is allowed: it only selects the global parameter lock.
-                mod_: core::ptr::null_mut(),
-                // SAFETY: Only the address of the kernel's ops table is taken.
-                ops: unsafe { core::ptr::addr_of!(kernel::bindings::$ops) },
-                perm: 0o444,
-                level: -1,
-                flags: 0,
-                __bindgen_anon_1: kernel::bindings::kernel_param__bindgen_ty_1 {
-                    // SAFETY: Only the address of the variable is taken.
-                    arg: unsafe { core::ptr::addr_of_mut!($var) }.cast(),
-                },
-            });
+            static PARAM: $crate::params::Param =
+                $crate::params::Param(kernel::bindings::kernel_param {
+                    name: kernel::c_str!($name).as_char_ptr(),
+                    // A null module is allowed: it only selects the global parameter lock.
+                    mod_: core::ptr::null_mut(),
+                    // SAFETY: Only the address of the kernel's ops table is taken.
+                    ops: unsafe { core::ptr::addr_of!(kernel::bindings::$ops) },
+                    perm: 0o444,
+                    level: -1,
+                    flags: 0,
+                    __bindgen_anon_1: kernel::bindings::kernel_param__bindgen_ty_1 {
+                        // SAFETY: Only the address of the variable is taken.
+                        arg: unsafe { core::ptr::addr_of_mut!($var) }.cast(),
+                    },
+                });
 
             const TYPE: &str = concat!("parmtype=", $name, ":", $kind);
             #[used(compiler)]

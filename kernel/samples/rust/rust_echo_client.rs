@@ -79,10 +79,16 @@ impl kernel::Module for EchoClient {
         let addr = server_address()?;
         // SAFETY: Read-only parameter set before init.
         let size = unsafe { SIZE } as usize;
-        let result = TcpStream::connect(Namespace::init(), &addr).and_then(|s| check_echo(&s, size));
+        let result =
+            TcpStream::connect(Namespace::init(), &addr).and_then(|s| check_echo(&s, size));
         match result {
             Ok(()) => pr_info!("ok: {} bytes echoed by {} verified\n", size, addr),
-            Err(e) => pr_err!("not ok: echo of {} bytes from {} failed: {:?}\n", size, addr, e),
+            Err(e) => pr_err!(
+                "not ok: echo of {} bytes from {} failed: {:?}\n",
+                size,
+                addr,
+                e
+            ),
         }
         result.map(|()| EchoClient)
     }

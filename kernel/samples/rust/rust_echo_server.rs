@@ -133,7 +133,9 @@ struct EchoServer {
 
 fn listen_address(port: u16) -> Result<SocketAddr> {
     // SAFETY: `ADDRESS` is a read-only `charp` parameter set before init.
-    let text = unsafe { params::charp(ADDRESS) }.to_str().map_err(|_| EINVAL)?;
+    let text = unsafe { params::charp(ADDRESS) }
+        .to_str()
+        .map_err(|_| EINVAL)?;
     let ip: core::net::IpAddr = text.parse().map_err(|_| {
         pr_err!("address={} is not an IPv4 or IPv6 address\n", text);
         EINVAL
@@ -144,7 +146,8 @@ fn listen_address(port: u16) -> Result<SocketAddr> {
 impl kernel::Module for EchoServer {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: Read-only parameters, set before init.
-        let (tcp_port, udp_port, backlog, max_conns) = unsafe { (TCP_PORT, UDP_PORT, BACKLOG, MAX_CONNS) };
+        let (tcp_port, udp_port, backlog, max_conns) =
+            unsafe { (TCP_PORT, UDP_PORT, BACKLOG, MAX_CONNS) };
         let ns = Namespace::init();
         let tcp_addr = listen_address(tcp_port)?;
         let listener = TcpListener::bind(ns, &tcp_addr, backlog)?;

@@ -8,11 +8,11 @@
 
 use super::{
     addr::SocketAddr,
+    ip::IpProtocol,
     message::{IoSlice, IoSliceMut, MessageFlags},
     namespace::Namespace,
     socket::{Shutdown, Socket},
     socket_type::SocketType,
-    ip::IpProtocol,
 };
 use crate::error::{code::*, Result};
 use core::time::Duration;

@@ -165,7 +165,8 @@ impl UnixDatagram {
 
     /// Sends one datagram to `addr`. May sleep.
     pub fn send_to(&self, buf: &[u8], addr: &UnixAddr) -> Result<usize> {
-        self.sock.send_to(buf, &SocketAddr::Unix(*addr), MessageFlags::NONE)
+        self.sock
+            .send_to(buf, &SocketAddr::Unix(*addr), MessageFlags::NONE)
     }
 
     /// Receives one datagram and its sender; `EMSGSIZE` if it did not fit `buf`. May sleep.

@@ -1,7 +1,7 @@
 // Running commands and reporting progress, one line per stage with its time.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
 /** An error whose message tells the user what went wrong and how to fix it. */
 export class UserError extends Error {}
@@ -42,6 +42,7 @@ export async function run(cmd: string, args: string[], opts: RunOptions = {}): P
     stdio: opts.inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
+  if (opts.logFile) mkdirSync(dirname(opts.logFile), { recursive: true });
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   const keep = (chunk: Buffer) => {
     log?.write(chunk);

@@ -4,7 +4,7 @@
 KNET := node dist/src/cli.js
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: demo test test-debug build setup shell unit tool
+.PHONY: demo test test-debug bench build setup shell unit tool
 
 demo: tool
 	@$(KNET) demo
@@ -14,6 +14,9 @@ test: tool
 
 test-debug: tool
 	@$(KNET) test --debug
+
+bench: tool
+	@$(KNET) bench
 
 build: tool
 	@$(KNET) build

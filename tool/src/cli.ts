@@ -8,6 +8,7 @@ import { stage } from './run.js';
 import { setup } from './setup.js';
 import { fmtCommand } from './fmt.js';
 import { seriesCommand } from './series.js';
+import { benchCommand } from './bench.js';
 
 const USAGE = `usage: knet <command> [options]
   setup              install packages and bindgen, check the toolchain
@@ -15,6 +16,8 @@ const USAGE = `usage: knet <command> [options]
   test [--filter RE] [--no-lint] [--debug]
                      everything above, then boot and run every test
   demo               build, boot and show the system working
+  bench [--smoke] [--reps N] [--wall-only]
+                     Rust vs C vs userspace echo servers, side by side in one boot per timing mode
   series [DIR]       write a git am-able patch series (default out/series)
   fmt                format the project's Rust code with the kernel's rustfmt settings
   shell              build and boot the guest with a shell on this terminal`;
@@ -40,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo':
       return demoCommand();
+    case 'bench':
+      return benchCommand(rest);
     case 'series':
       return seriesCommand(rest[0]);
     case 'fmt':

@@ -27,8 +27,11 @@ function copyInto(root: string, src: string, dest = src): void {
   chmodSync(target, 0o755);
 }
 
+/** A file to add to the initramfs: host path and path in the guest. */
+export interface ExtraFile { src: string; dest: string }
+
 /** Builds the initramfs for a build directory; returns the cpio path. */
-export async function buildInitramfs(build: string, flavor: string): Promise<string> {
+export async function buildInitramfs(build: string, flavor: string, extras: ExtraFile[] = []): Promise<string> {
   const root = join(CACHE, 'initramfs', flavor, 'root');
   const cpio = join(CACHE, 'initramfs', flavor, 'initramfs.cpio');
   rmSync(root, { recursive: true, force: true });
@@ -47,6 +50,7 @@ export async function buildInitramfs(build: string, flavor: string): Promise<str
     copyInto(root, prog);
     for (const lib of sharedLibraries(prog)) copyInto(root, lib);
   }
+  for (const e of extras) copyInto(root, e.src, e.dest);
   await run('sh', ['-c', `cd "${root}" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet > "${cpio}"`]);
   return cpio;
 }

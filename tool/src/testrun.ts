@@ -13,22 +13,45 @@ import { runHostTests, HostResult } from './hosttests.js';
 
 export interface TestOptions { flavor: Flavor; filter?: RegExp; skipLint?: boolean; guestTimeoutMs?: number }
 
-export interface GuestRun { ktap: KtapReport; problems: ConsoleProblem[]; logFile: string; failure?: string }
+export interface GuestRun { ktap: KtapReport; problems: ConsoleProblem[]; logFile: string; failure?: string; checks: CheckResult[] }
+
+/** Leak reports whose backtrace is in our code (Rust `kernel::net`, the samples). */
+export function ourLeaks(report: string): string[] {
+  return report.split(/(?=^unreferenced object)/m)
+    .filter((block) => /^unreferenced object/.test(block))
+    .filter((block) => /kernel3net|rust_echo|rust_net|c_echo_server|_RN\w*3net/.test(block));
+}
+
+/** Debug kernels: scan for leaks once everything ran (objects must age a few seconds first). */
+async function kmemleakCheck(guest: Guest): Promise<CheckResult> {
+  const name = 'kmemleak: no leaks from knet code after the whole run';
+  const r = await guest.exec('echo scan > /sys/kernel/debug/kmemleak && sleep 6 && echo scan > /sys/kernel/debug/kmemleak && cat /sys/kernel/debug/kmemleak', 600_000);
+  if (r.code !== 0) return { name, status: 'fail', details: `kmemleak is not available: ${r.output}` };
+  const ours = ourLeaks(r.output);
+  const all = (r.output.match(/^unreferenced object/gm) ?? []).length;
+  if (all) console.log(`    kmemleak: ${all} report(s), ${ours.length} in knet code`);
+  return ours.length ? { name, status: 'fail', details: ours.join('\n') } : { name, status: 'pass', details: '' };
+}
 
 /** Boots the guest in test mode and returns its parsed console. */
 export async function runGuest(a: Artifacts, timeoutMs: number): Promise<GuestRun> {
   mkdirSync(OUT_DIR, { recursive: true });
   const logFile = join(OUT_DIR, `console-${a.flavor}.log`);
-  const guest = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'test', timeoutMs });
+  // The debug kernel soaks for 10 minutes; the normal run only briefly.
+  const soak = a.flavor === 'debug' ? 600 : 15;
+  const guest = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'test', timeoutMs,
+    extraAppend: [`knet.soak=${soak}`], memoryMiB: a.flavor === 'debug' ? 2048 : 1024 });
   let failure: string | undefined;
   try {
     await guest.waitFor(/KNET-READY/, timeoutMs);
   } catch (e) {
     failure = guest.timedOut ? `guest timed out after ${timeoutMs / 1000} s` : (e as Error).message;
   }
+  const checks: CheckResult[] = [];
+  if (!failure && a.flavor === 'debug') checks.push(await kmemleakCheck(guest));
   await guest.shutdown(30_000);
   if (guest.timedOut && !failure) failure = 'guest did not power off within 30 s';
-  return { ktap: parseKtap(guest.console), problems: findProblems(guest.console), logFile, failure };
+  return { ktap: parseKtap(guest.console), problems: findProblems(guest.console), logFile, failure, checks };
 }
 
 function lastLines(text: string, n: number): string {
@@ -39,14 +62,14 @@ export async function testCommand(o: TestOptions): Promise<number> {
   const started = Date.now();
   const a = await prepare(o.flavor);
   const lint: CheckResult[] = o.skipLint ? [] : await stage('lint (rustfmtcheck, rustdoc)', () => lintChecks(a.tree, a.build));
-  const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? 300_000));
+  const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? (o.flavor === 'debug' ? 2400_000 : 600_000)));
   const host: HostResult[] = await stage('host tests (node:test)', () =>
     runHostTests(o.filter, { KNET_ARTIFACTS: JSON.stringify(a) }));
 
   // Print what failed, then the counts.
   let passed = 0, failed = 0, skipped = 0;
   const failures: string[] = [];
-  for (const l of lint) {
+  for (const l of [...lint, ...g.checks]) {
     if (l.status === 'pass') passed++;
     else { failed++; failures.push(`${l.name}\n${l.details}`); }
   }

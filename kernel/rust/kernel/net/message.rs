@@ -331,6 +331,13 @@ fn cmsg_align(len: usize) -> Option<usize> {
     Some(len.checked_add(a - 1)? & !(a - 1))
 }
 
+impl<'a> ControlMessages<'a> {
+    /// Iterates over the control messages in the first bytes of a control buffer.
+    pub fn new(filled: &'a [u8]) -> Self {
+        Self { rest: filled }
+    }
+}
+
 impl<'a> Iterator for ControlMessages<'a> {
     type Item = ControlMessage<'a>;
 

@@ -17,7 +17,7 @@ use crate::{
         addr::*,
         family::AddressFamily,
         ip::IpProtocol,
-        message::{IoSlice, IoSliceMut, MessageFlags, MessageHeader},
+        message::{ControlMessages, IoSlice, IoSliceMut, MessageFlags, MessageHeader},
         namespace::Namespace,
         options::OptionLevel,
         socket::{LiteSocket, Shutdown, Socket},
@@ -62,7 +62,8 @@ macro_rules! check_eq {
     ($left:expr, $right:expr) => {{
         let (l, r) = (&$left, &$right);
         if l != r {
-            crate::pr_err!("    # left:  {:?}\n    # right: {:?}\n", l, r);
+            crate::kunit::err(format_args!("    # left:  {:?}\n", l));
+            crate::kunit::err(format_args!("    # right: {:?}\n", r));
             return Err(Failure::Check(
                 file!(),
                 line!(),
@@ -70,6 +71,11 @@ macro_rules! check_eq {
             ));
         }
     }};
+}
+
+/// The path of a source file relative to the tree, as the doctests print it.
+fn tree_relative(file: &str) -> &str {
+    file.find("rust/kernel/").map_or(file, |i| &file[i..])
 }
 
 /// Runs one test body and turns its failure into a KUnit failure with a diagnostic.
@@ -80,10 +86,15 @@ macro_rules! check_eq {
 unsafe fn run_case(test: *mut bindings::kunit, body: fn() -> TestResult) {
     match body() {
         Ok(()) => return,
-        Err(Failure::Check(file, line, expr)) => {
-            crate::pr_err!("    # EXPECTATION FAILED at {}:{}: {}\n", file, line, expr)
+        Err(Failure::Check(file, line, expr)) => crate::kunit::err(format_args!(
+            "    # EXPECTATION FAILED at {}:{}: {}\n",
+            tree_relative(file),
+            line,
+            expr
+        )),
+        Err(Failure::Kernel(e)) => {
+            crate::kunit::err(format_args!("    # unexpected error: {:?}\n", e))
         }
-        Err(Failure::Kernel(e)) => crate::pr_err!("    # unexpected error: {:?}\n", e),
     }
     // SAFETY: `test` is the running case's context (caller guarantee); KUnit reads the status
     // after the case returns.
@@ -222,6 +233,11 @@ kunit_suite!(
         kernel_socket_pins_its_namespace,
         accepted_socket_shares_listener_namespace,
         no_leaks_after_many_sockets,
+        random_address_bytes_never_misparse,
+        random_address_text_never_misparses,
+        random_control_buffers_stay_in_bounds,
+        wrong_state_operations_fail_cleanly,
+        empty_and_unknown_flag_messages,
     ]
 );
 
@@ -559,6 +575,8 @@ mod cases {
     pub(super) fn tcp_blocked_recv_woken_by_shutdown() -> TestResult {
         let (_l, c, s) = tcp_pair(false)?;
         let s = Arc::new(s, crate::alloc::flags::GFP_KERNEL)?;
+        // A guard: if the wake-up never comes, fail instead of hanging.
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
         later(100, s.clone(), Background::Shutdown(Shutdown::Both))?;
         let mut buf = [0u8; 8];
         // Nothing is ever sent: only the shutdown can end this receive.
@@ -570,6 +588,7 @@ mod cases {
     pub(super) fn tcp_blocked_accept_woken_by_shutdown() -> TestResult {
         let (l, _addr) = listener(false)?;
         let l = Arc::new(l, crate::alloc::flags::GFP_KERNEL)?;
+        l.set_read_timeout(Some(Duration::from_secs(10)))?;
         later(100, l.clone(), Background::Shutdown(Shutdown::Both))?;
         check_eq!(l.accept().err(), Some(EINVAL));
         Ok(())
@@ -717,6 +736,7 @@ mod cases {
         const TOTAL: usize = 1 << 20;
         let (_l, c, s) = tcp_pair(false)?;
         let c = Arc::new(c, crate::alloc::flags::GFP_KERNEL)?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
         later(0, c.clone(), Background::SendPattern(TOTAL))?;
         let mut got = 0;
         let mut buf = [0u8; 1000];
@@ -916,6 +936,7 @@ mod cases {
         let (a, _) = bound_udp(false)?;
         let a = Arc::new(a, crate::alloc::flags::GFP_KERNEL)?;
         // An unconnected UDP socket reports ENOTCONN but still wakes its waiters.
+        a.set_read_timeout(Some(Duration::from_secs(10)))?;
         later(100, a.clone(), Background::Shutdown(Shutdown::Read))?;
         let mut buf = [0u8; 4];
         check_eq!(a.recv(&mut buf, MessageFlags::NONE)?, 0);
@@ -1188,6 +1209,157 @@ mod cases {
         // SAFETY: As above.
         let user_sockets_after = unsafe { bindings::sock_inuse_get(init.as_ptr()) };
         check_eq!(user_sockets_after, user_sockets);
+        Ok(())
+    }
+
+    /// A small deterministic generator (xorshift64*), so failures reproduce from the seed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn fill(&mut self, buf: &mut [u8]) {
+            for b in buf.iter_mut() {
+                *b = self.next() as u8;
+            }
+        }
+    }
+
+    const SEED: u64 = 0x6b6e_6574_2d72_7573;
+
+    pub(super) fn random_address_bytes_never_misparse() -> TestResult {
+        crate::kunit::info(format_args!("    # seed {:#x}, 20000 inputs\n", SEED));
+        let mut rng = Rng(SEED);
+        let families = [0u16, 1, 2, 10, 16, 17, 99, 0xffff];
+        let mut buf = [0u8; STORAGE_SIZE];
+        let mut parsed = 0;
+        for _ in 0..20000 {
+            rng.fill(&mut buf);
+            // Mostly real families, so the length checks are what gets exercised.
+            let family = families[rng.below(families.len())];
+            buf[..2].copy_from_slice(&family.to_ne_bytes());
+            let len = rng.below(STORAGE_SIZE + 1);
+            match SocketAddr::from_bytes(&buf[..len]) {
+                Ok(a) => {
+                    parsed += 1;
+                    // Whatever parses must survive a round trip through the C layout.
+                    let again = SocketAddrStorage::from(&a).to_socket_addr()?;
+                    check_eq!(again, a);
+                    let min = match a {
+                        SocketAddr::V4(_) => 16,
+                        SocketAddr::V6(_) => 24,
+                        SocketAddr::Unix(_) => 2,
+                    };
+                    check!(len >= min);
+                }
+                Err(e) => check!(e == EINVAL || e == EAFNOSUPPORT),
+            }
+        }
+        check!(parsed > 1000);
+        Ok(())
+    }
+
+    pub(super) fn random_address_text_never_misparses() -> TestResult {
+        let mut rng = Rng(SEED ^ 1);
+        let alphabet = b"0123456789abcdef:.[]%@/unix ";
+        let mut text = [0u8; 48];
+        for _ in 0..20000 {
+            let len = rng.below(text.len());
+            for c in text[..len].iter_mut() {
+                *c = alphabet[rng.below(alphabet.len())];
+            }
+            let Ok(s) = core::str::from_utf8(&text[..len]) else {
+                continue;
+            };
+            if let Ok(a) = s.parse::<SocketAddr>() {
+                let printed = crate::str::CString::try_from_fmt(crate::fmt!("{}", a))?;
+                let again: SocketAddr = printed.to_str().map_err(|_| EINVAL)?.parse()?;
+                check_eq!(again, a);
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn random_control_buffers_stay_in_bounds() -> TestResult {
+        let mut rng = Rng(SEED ^ 2);
+        let mut control = [0u8; 256];
+        for _ in 0..5000 {
+            rng.fill(&mut control);
+            // Plausible lengths in the first header so iteration goes further.
+            let first = rng.below(64) as u64;
+            control[..8].copy_from_slice(&first.to_ne_bytes());
+            let total = rng.below(control.len() + 1);
+            let mut seen = 0usize;
+            for m in ControlMessages::new(&control[..total]) {
+                seen += 16 + m.data.len();
+                check!(m.data.len() <= total);
+            }
+            check!(seen <= total + 8 * 32);
+        }
+        Ok(())
+    }
+
+    pub(super) fn wrong_state_operations_fail_cleanly() -> TestResult {
+        // Accept on a socket that never listened.
+        check_eq!(tcp(false)?.accept().err(), Some(EINVAL));
+        // Send on an unconnected stream socket.
+        check_eq!(tcp(false)?.send(b"x", MessageFlags::NOSIGNAL), Err(EPIPE));
+        // Listen and accept on a datagram socket.
+        let u = udp(false)?;
+        check_eq!(u.listen(1), Err(EOPNOTSUPP));
+        check_eq!(u.accept().err(), Some(EOPNOTSUPP));
+        // Bind twice.
+        let s = tcp(false)?;
+        s.bind(&loopback(false))?;
+        check_eq!(s.bind(&loopback(false)), Err(EINVAL));
+        // Double shutdown of a connection is harmless.
+        let (_l, c, _s) = tcp_pair(false)?;
+        c.shutdown(Shutdown::Both)?;
+        c.shutdown(Shutdown::Both)?;
+        // Connect to an address of another family.
+        check_eq!(
+            tcp(true)?.connect(&SocketAddr::Unix(UnixAddr::abstract_name(b"x")?)),
+            Err(EINVAL)
+        );
+        // Wrappers refuse sockets of the wrong kind.
+        check!(crate::net::tcp::TcpStream::try_from(udp(false)?).is_err());
+        check!(crate::net::udp::UdpSocket::try_from(tcp(true)?).is_err());
+        check!(crate::net::tcp::TcpListener::try_from(tcp(false)?).is_err());
+        Ok(())
+    }
+
+    pub(super) fn empty_and_unknown_flag_messages() -> TestResult {
+        let (_l, c, s) = tcp_pair(false)?;
+        // Zero-length sends and receives are fine and move nothing.
+        check_eq!(c.send(&[], MessageFlags::NONE)?, 0);
+        check_eq!(c.send_vectored(&[], MessageFlags::NONE)?, 0);
+        c.send(b"z", MessageFlags::NONE)?;
+        let mut one = [0u8; 1];
+        check_eq!(
+            s.recv(&mut one, MessageFlags::PEEK | MessageFlags::WAITALL)?,
+            1
+        );
+        check_eq!(s.recv(&mut [], MessageFlags::NONE)?, 0);
+        recv_exact(&s, &mut one)?;
+        check_eq!(&one, b"z");
+        // Out-of-band data is a TCP notion: UDP refuses it.
+        let (u, u_addr) = bound_udp(false)?;
+        check_eq!(u.send_to(b"x", &u_addr, MessageFlags::OOB), Err(EOPNOTSUPP));
+        // Unknown high flag bits are ignored or refused, never fatal.
+        let r = c.send(
+            b"y",
+            MessageFlags::from_raw(0x4000_0000) | MessageFlags::NOSIGNAL,
+        );
+        check!(r == Ok(1) || r.is_err());
         Ok(())
     }
 }

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C twin of samples/rust/rust_echo_server.rs, for the benchmark: the same
+ * TCP and UDP echo with the same structure (a workqueue of its own, one
+ * accept work item, one per connection, one for UDP; max_conns slots;
+ * shutdown of every socket on unload, then destroy_workqueue), written
+ * the way a kernel developer would write it in C.
+ */
+
+#include <linux/inet.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+static char *address = "0.0.0.0";
+module_param(address, charp, 0444);
+MODULE_PARM_DESC(address, "IPv4 or IPv6 address to listen on");
+static ushort tcp_port = 8;
+module_param(tcp_port, ushort, 0444);
+MODULE_PARM_DESC(tcp_port, "TCP port");
+static ushort udp_port = 8;
+module_param(udp_port, ushort, 0444);
+MODULE_PARM_DESC(udp_port, "UDP port");
+static uint backlog = 64;
+module_param(backlog, uint, 0444);
+MODULE_PARM_DESC(backlog, "TCP listen backlog");
+static uint max_conns = 64;
+module_param(max_conns, uint, 0444);
+MODULE_PARM_DESC(max_conns, "maximum concurrent TCP connections");
+
+#define TCP_BUFFER (16 * 1024)
+#define UDP_BUFFER 65536
+
+struct conn {
+	struct work_struct work;
+	struct socket *sock;
+	unsigned int slot;
+};
+
+static struct workqueue_struct *wq;
+static struct socket *listener, *udp;
+static struct conn **conns;
+static DEFINE_MUTEX(conns_lock);
+static bool stopping;
+static atomic_long_t connections, refused, tcp_bytes, datagrams, udp_bytes, truncated;
+static struct work_struct accept_work, udp_work;
+
+static int make_addr(struct sockaddr_storage *ss, u16 port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (in4_pton(address, -1, (u8 *)&sin->sin_addr.s_addr, -1, NULL)) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	}
+	if (in6_pton(address, -1, sin6->sin6_addr.s6_addr, -1, NULL)) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		return sizeof(*sin6);
+	}
+	pr_err("address=%s is not an IPv4 or IPv6 address\n", address);
+	return -EINVAL;
+}
+
+static int send_all(struct socket *sock, void *buf, size_t len)
+{
+	while (len) {
+		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+		struct kvec iov = { .iov_base = buf, .iov_len = len };
+		int n = kernel_sendmsg(sock, &msg, &iov, 1, len);
+
+		if (n <= 0)
+			return n ? n : -EPIPE;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void conn_work(struct work_struct *work)
+{
+	struct conn *c = container_of(work, struct conn, work);
+	void *buf = kmalloc(TCP_BUFFER, GFP_KERNEL);
+
+	while (buf) {
+		struct msghdr msg = {};
+		struct kvec iov = { .iov_base = buf, .iov_len = TCP_BUFFER };
+		int n = kernel_recvmsg(c->sock, &msg, &iov, 1, TCP_BUFFER, 0);
+
+		if (n <= 0 || send_all(c->sock, buf, n))
+			break;
+		atomic_long_add(n, &tcp_bytes);
+	}
+	kfree(buf);
+	kernel_sock_shutdown(c->sock, SHUT_RDWR);
+	mutex_lock(&conns_lock);
+	conns[c->slot] = NULL;
+	mutex_unlock(&conns_lock);
+	sock_release(c->sock);
+	kfree(c);
+}
+
+static void admit(struct socket *sock)
+{
+	struct conn *c = kmalloc(sizeof(*c), GFP_KERNEL);
+	unsigned int i;
+
+	if (!c) {
+		sock_release(sock);
+		return;
+	}
+	mutex_lock(&conns_lock);
+	for (i = 0; i < max_conns && conns[i]; i++)
+		;
+	if (stopping || i == max_conns) {
+		mutex_unlock(&conns_lock);
+		if (!stopping)
+			atomic_long_inc(&refused);
+		sock_release(sock);
+		kfree(c);
+		return;
+	}
+	c->sock = sock;
+	c->slot = i;
+	conns[i] = c;
+	mutex_unlock(&conns_lock);
+	atomic_long_inc(&connections);
+	INIT_WORK(&c->work, conn_work);
+	queue_work(wq, &c->work);
+}
+
+static void accept_fn(struct work_struct *work)
+{
+	while (!READ_ONCE(stopping)) {
+		struct socket *sock;
+		int err = kernel_accept(listener, &sock, 0);
+
+		if (err) {
+			if (READ_ONCE(stopping))
+				break;
+			pr_warn("accept failed: %d\n", err);
+			continue;
+		}
+		admit(sock);
+	}
+}
+
+static void udp_fn(struct work_struct *work)
+{
+	void *buf = kmalloc(UDP_BUFFER, GFP_KERNEL);
+
+	while (buf && !READ_ONCE(stopping)) {
+		struct sockaddr_storage from;
+		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from) };
+		struct kvec iov = { .iov_base = buf, .iov_len = UDP_BUFFER };
+		int n = kernel_recvmsg(udp, &msg, &iov, 1, UDP_BUFFER, 0);
+
+		if (n < 0 || (n == 0 && !msg.msg_namelen))
+			continue;
+		if (msg.msg_flags & MSG_TRUNC)
+			atomic_long_inc(&truncated);
+		{
+			struct msghdr out = { .msg_name = &from, .msg_namelen = msg.msg_namelen };
+			struct kvec oiov = { .iov_base = buf, .iov_len = n };
+
+			if (kernel_sendmsg(udp, &out, &oiov, 1, n) >= 0) {
+				atomic_long_inc(&datagrams);
+				atomic_long_add(n, &udp_bytes);
+			}
+		}
+	}
+	kfree(buf);
+}
+
+static int __init c_echo_init(void)
+{
+	struct sockaddr_storage ss;
+	int len, err;
+
+	conns = kcalloc(max_conns, sizeof(*conns), GFP_KERNEL);
+	if (!conns)
+		return -ENOMEM;
+	len = make_addr(&ss, tcp_port);
+	err = len < 0 ? len : sock_create_kern(&init_net, ss.ss_family, SOCK_STREAM, IPPROTO_TCP, &listener);
+	if (err)
+		goto free_conns;
+	sock_set_reuseaddr(listener->sk);
+	err = kernel_bind(listener, (struct sockaddr *)&ss, len);
+	if (!err)
+		err = kernel_listen(listener, backlog);
+	if (err)
+		goto release_listener;
+	len = make_addr(&ss, udp_port);
+	err = sock_create_kern(&init_net, ss.ss_family, SOCK_DGRAM, IPPROTO_UDP, &udp);
+	if (err)
+		goto release_listener;
+	err = kernel_bind(udp, (struct sockaddr *)&ss, len);
+	if (err)
+		goto release_udp;
+	wq = alloc_workqueue("c_echo_server", WQ_UNBOUND, 0);
+	if (!wq) {
+		err = -ENOMEM;
+		goto release_udp;
+	}
+	INIT_WORK(&accept_work, accept_fn);
+	INIT_WORK(&udp_work, udp_fn);
+	queue_work(wq, &accept_work);
+	queue_work(wq, &udp_work);
+	pr_info("listening on %s port %u (tcp) and port %u (udp), max %u connections\n",
+		address, tcp_port, udp_port, max_conns);
+	return 0;
+
+release_udp:
+	sock_release(udp);
+release_listener:
+	sock_release(listener);
+free_conns:
+	kfree(conns);
+	return err;
+}
+
+static void __exit c_echo_exit(void)
+{
+	unsigned int i;
+
+	mutex_lock(&conns_lock);
+	WRITE_ONCE(stopping, true);
+	for (i = 0; i < max_conns; i++)
+		if (conns[i])
+			kernel_sock_shutdown(conns[i]->sock, SHUT_RDWR);
+	mutex_unlock(&conns_lock);
+	kernel_sock_shutdown(listener, SHUT_RDWR);
+	kernel_sock_shutdown(udp, SHUT_RDWR);
+	destroy_workqueue(wq);
+	sock_release(udp);
+	sock_release(listener);
+	kfree(conns);
+	pr_info("unloaded: connections=%ld refused=%ld tcp_bytes=%ld datagrams=%ld udp_bytes=%ld truncated=%ld\n",
+		atomic_long_read(&connections), atomic_long_read(&refused),
+		atomic_long_read(&tcp_bytes), atomic_long_read(&datagrams),
+		atomic_long_read(&udp_bytes), atomic_long_read(&truncated));
+}
+
+module_init(c_echo_init);
+module_exit(c_echo_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("knet developers");
+MODULE_DESCRIPTION("C twin of the Rust echo server sample, for benchmarks");

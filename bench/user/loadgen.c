@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Load generator for the echo server benchmark; runs in the guest and
+ * prints one JSON line per run.
+ *
+ *   loadgen bulk    HOST PORT BYTES          one stream, BYTES echoed
+ *   loadgen rr      HOST PORT COUNT CONNS    COUNT 64-byte round trips on each of CONNS connections
+ *   loadgen udp     HOST PORT COUNT SIZE     COUNT datagram round trips of SIZE bytes
+ *   loadgen connect HOST PORT COUNT          COUNT x (connect, one 64-byte exchange, close)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct sockaddr_storage target;
+static socklen_t target_len;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "loadgen: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void resolve(const char *host, int port)
+{
+	struct sockaddr_in *a = (struct sockaddr_in *)&target;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&target;
+
+	memset(&target, 0, sizeof(target));
+	if (inet_pton(AF_INET, host, &a->sin_addr) == 1) {
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		target_len = sizeof(*a);
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		target_len = sizeof(*a6);
+	} else {
+		fprintf(stderr, "loadgen: bad address %s\n", host);
+		exit(2);
+	}
+}
+
+static int dial(int type)
+{
+	int fd = socket(target.ss_family, type, 0), one = 1;
+
+	if (fd < 0)
+		die("socket");
+	if (type == SOCK_STREAM)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&target, target_len) < 0)
+		die("connect");
+	return fd;
+}
+
+static void read_exact(int fd, char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = recv(fd, buf, len, 0);
+
+		if (n <= 0)
+			die("recv");
+		buf += n;
+		len -= n;
+	}
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			die("send");
+		buf += n;
+		len -= n;
+	}
+}
+
+struct bulk { int fd; long long bytes; };
+
+static void *bulk_sender(void *arg)
+{
+	struct bulk *b = arg;
+	static char buf[65536];
+
+	for (long long left = b->bytes; left > 0; left -= sizeof(buf))
+		write_all(b->fd, buf, left < (long long)sizeof(buf) ? left : sizeof(buf));
+	shutdown(b->fd, SHUT_WR);
+	return NULL;
+}
+
+static void bulk(long long bytes)
+{
+	static char buf[65536];
+	struct bulk b = { dial(SOCK_STREAM), bytes };
+	long long got = 0;
+	pthread_t t;
+	double start = now();
+	ssize_t n;
+
+	pthread_create(&t, NULL, bulk_sender, &b);
+	while (got < bytes && (n = recv(b.fd, buf, sizeof(buf), 0)) > 0)
+		got += n;
+	pthread_join(t, NULL);
+	double secs = now() - start;
+	if (got != bytes) {
+		fprintf(stderr, "loadgen: bulk echoed %lld of %lld bytes\n", got, bytes);
+		exit(1);
+	}
+	close(b.fd);
+	printf("{\"workload\":\"bulk\",\"ops\":%lld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"MiB/s\"}\n",
+	       bytes, secs, bytes / secs / (1 << 20));
+}
+
+struct rr { long count; };
+
+static void *rr_conn(void *arg)
+{
+	struct rr *r = arg;
+	char out[64] = "knet", in[64];
+	int fd = dial(SOCK_STREAM);
+
+	for (long i = 0; i < r->count; i++) {
+		write_all(fd, out, sizeof(out));
+		read_exact(fd, in, sizeof(in));
+	}
+	close(fd);
+	return NULL;
+}
+
+static void rr(long count, int conns)
+{
+	pthread_t t[256];
+	struct rr r = { count };
+	double start = now();
+
+	if (conns < 1 || conns > 256)
+		conns = 1;
+	for (int i = 0; i < conns; i++)
+		pthread_create(&t[i], NULL, rr_conn, &r);
+	for (int i = 0; i < conns; i++)
+		pthread_join(t[i], NULL);
+	double secs = now() - start;
+	long ops = count * conns;
+	printf("{\"workload\":\"rr\",\"conns\":%d,\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"req/s\",\"latency_us\":%.3f}\n",
+	       conns, ops, secs, ops / secs, secs / count * 1e6);
+}
+
+static void udp(long count, int size)
+{
+	static char out[65536], in[65536];
+	int fd = dial(SOCK_DGRAM);
+	struct timeval tv = { .tv_sec = 5 };
+	long lost = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	double start = now();
+	for (long i = 0; i < count; i++) {
+		if (send(fd, out, size, 0) != size)
+			die("send");
+		if (recv(fd, in, sizeof(in), 0) != size)
+			lost++;
+	}
+	double secs = now() - start;
+	printf("{\"workload\":\"udp\",\"size\":%d,\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"datagram/s\",\"lost\":%ld}\n",
+	       size, count, secs, count / secs, lost);
+	if (lost)
+		exit(1);
+}
+
+static void connect_rate(long count)
+{
+	char out[64] = "knet", in[64];
+	struct linger l = { 1, 0 };
+	double start = now();
+
+	for (long i = 0; i < count; i++) {
+		int fd = dial(SOCK_STREAM);
+
+		write_all(fd, out, sizeof(out));
+		read_exact(fd, in, sizeof(in));
+		/* Reset on close: no TIME_WAIT pile-up over thousands of connections. */
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(fd);
+	}
+	double secs = now() - start;
+	printf("{\"workload\":\"connect\",\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"conn/s\"}\n",
+	       count, secs, count / secs);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 5) {
+		fprintf(stderr, "usage: loadgen bulk|rr|udp|connect HOST PORT N [M]\n");
+		return 2;
+	}
+	resolve(argv[2], atoi(argv[3]));
+	long n = atol(argv[4]);
+	int m = argc > 5 ? atoi(argv[5]) : 1;
+
+	if (!strcmp(argv[1], "bulk"))
+		bulk(n);
+	else if (!strcmp(argv[1], "rr"))
+		rr(n, m);
+	else if (!strcmp(argv[1], "udp"))
+		udp(n, m);
+	else if (!strcmp(argv[1], "connect"))
+		connect_rate(n);
+	else
+		return 2;
+	return 0;
+}

@@ -9,6 +9,8 @@
  *   loadgen connect HOST PORT COUNT          COUNT x (connect, one 64-byte exchange, close)
  */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,6 +24,61 @@
 #include <unistd.h>
 
 static struct sockaddr_storage target;
+
+/*
+ * Slab allocations so far, from SLUB statistics (CONFIG_SLUB_STATS): the sum
+ * of alloc_fastpath and alloc_slowpath over every cache (aliases skipped).
+ * Returns -1 when unavailable.
+ */
+static long long slab_allocs(void)
+{
+	static const char *const counters[] = { "alloc_fastpath", "alloc_slowpath" };
+	DIR *d = opendir("/sys/kernel/slab");
+	struct dirent *e;
+	long long sum = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type == DT_LNK)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			char path[512], buf[64];
+			int fd, n;
+
+			snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", e->d_name, counters[i]);
+			fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n > 0) {
+				buf[n] = 0;
+				sum += atoll(buf);
+			}
+		}
+	}
+	closedir(d);
+	return sum;
+}
+
+/* Allocations of the measured run: the delta minus what reading the counters costs. */
+static long long allocs_start, allocs_overhead;
+
+static void allocs_begin(void)
+{
+	long long a = slab_allocs(), b = slab_allocs();
+
+	allocs_overhead = b - a;
+	allocs_start = slab_allocs();
+}
+
+static long long allocs_end(void)
+{
+	long long end = slab_allocs();
+
+	return allocs_start < 0 ? -1 : end - allocs_start - allocs_overhead;
+}
 static socklen_t target_len;
 
 static double now(void)
@@ -114,21 +171,24 @@ static void bulk(long long bytes)
 	struct bulk b = { dial(SOCK_STREAM), bytes };
 	long long got = 0;
 	pthread_t t;
-	double start = now();
 	ssize_t n;
 
+	allocs_begin();
+	double start = now();
 	pthread_create(&t, NULL, bulk_sender, &b);
 	while (got < bytes && (n = recv(b.fd, buf, sizeof(buf), 0)) > 0)
 		got += n;
 	pthread_join(t, NULL);
 	double secs = now() - start;
+	long long allocs = allocs_end();
 	if (got != bytes) {
 		fprintf(stderr, "loadgen: bulk echoed %lld of %lld bytes\n", got, bytes);
 		exit(1);
 	}
 	close(b.fd);
-	printf("{\"workload\":\"bulk\",\"ops\":%lld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"MiB/s\"}\n",
-	       bytes, secs, bytes / secs / (1 << 20));
+	/* One operation is one 64 KiB chunk each way. */
+	printf("{\"workload\":\"bulk\",\"ops\":%lld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"MiB/s\",\"allocs\":%lld}\n",
+	       bytes / 65536, secs, bytes / secs / (1 << 20), allocs);
 }
 
 struct rr { long count; };
@@ -151,6 +211,8 @@ static void rr(long count, int conns)
 {
 	pthread_t t[256];
 	struct rr r = { count };
+
+	allocs_begin();
 	double start = now();
 
 	if (conns < 1 || conns > 256)
@@ -160,9 +222,10 @@ static void rr(long count, int conns)
 	for (int i = 0; i < conns; i++)
 		pthread_join(t[i], NULL);
 	double secs = now() - start;
+	long long allocs = allocs_end();
 	long ops = count * conns;
-	printf("{\"workload\":\"rr\",\"conns\":%d,\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"req/s\",\"latency_us\":%.3f}\n",
-	       conns, ops, secs, ops / secs, secs / count * 1e6);
+	printf("{\"workload\":\"rr\",\"conns\":%d,\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"req/s\",\"latency_us\":%.3f,\"allocs\":%lld}\n",
+	       conns, ops, secs, ops / secs, secs / count * 1e6, allocs);
 }
 
 static void udp(long count, int size)
@@ -173,6 +236,7 @@ static void udp(long count, int size)
 	long lost = 0;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	allocs_begin();
 	double start = now();
 	for (long i = 0; i < count; i++) {
 		if (send(fd, out, size, 0) != size)
@@ -181,8 +245,9 @@ static void udp(long count, int size)
 			lost++;
 	}
 	double secs = now() - start;
-	printf("{\"workload\":\"udp\",\"size\":%d,\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"datagram/s\",\"lost\":%ld}\n",
-	       size, count, secs, count / secs, lost);
+	long long allocs = allocs_end();
+	printf("{\"workload\":\"udp\",\"size\":%d,\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"datagram/s\",\"lost\":%ld,\"allocs\":%lld}\n",
+	       size, count, secs, count / secs, lost, allocs);
 	if (lost)
 		exit(1);
 }
@@ -191,6 +256,8 @@ static void connect_rate(long count)
 {
 	char out[64] = "knet", in[64];
 	struct linger l = { 1, 0 };
+
+	allocs_begin();
 	double start = now();
 
 	for (long i = 0; i < count; i++) {
@@ -203,8 +270,9 @@ static void connect_rate(long count)
 		close(fd);
 	}
 	double secs = now() - start;
-	printf("{\"workload\":\"connect\",\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"conn/s\"}\n",
-	       count, secs, count / secs);
+	long long allocs = allocs_end();
+	printf("{\"workload\":\"connect\",\"ops\":%ld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"conn/s\",\"allocs\":%lld}\n",
+	       count, secs, count / secs, allocs);
 }
 
 int main(int argc, char **argv)

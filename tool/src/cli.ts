@@ -16,7 +16,7 @@ const USAGE = `usage: knet <command> [options]
   test [--filter RE] [--no-lint] [--debug]
                      everything above, then boot and run every test
   demo               build, boot and show the system working
-  bench [--smoke] [--reps N] [--wall-only]
+  bench [--smoke] [--reps N] [--modes wall,icount]
                      Rust vs C vs userspace echo servers, side by side in one boot per timing mode
   series [DIR]       write a git am-able patch series (default out/series)
   fmt                format the project's Rust code with the kernel's rustfmt settings

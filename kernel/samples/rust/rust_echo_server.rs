@@ -33,7 +33,7 @@ use kernel::{
     new_mutex,
     prelude::*,
     sync::{Arc, Mutex},
-    workqueue::Queue,
+    workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
 };
 
 #[path = "module_params.rs"]
@@ -72,12 +72,37 @@ struct Stats {
 struct Shared {
     listener: TcpListener,
     udp: UdpSocket,
-    /// One slot per allowed connection; a worker owns its slot until it ends.
+    /// One slot per allowed connection; a connection owns its slot until its worker ends.
     #[pin]
-    conns: Mutex<KVec<Option<Arc<TcpStream>>>>,
+    conns: Mutex<KVec<Option<Arc<Connection>>>>,
     stopping: AtomicBool,
     stats: Stats,
     queue: QueuePtr,
+}
+
+/// A TCP connection and its work item, in one allocation (as in C, where the
+/// `work_struct` is embedded in the connection).
+#[pin_data]
+struct Connection {
+    stream: TcpStream,
+    slot: usize,
+    shared: Arc<Shared>,
+    #[pin]
+    work: Work<Connection>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Connection { self.work }
+}
+
+impl WorkItem for Connection {
+    type Pointer = Arc<Connection>;
+
+    fn run(this: Arc<Connection>) {
+        echo_stream(&this.shared, &this.stream);
+        // Frees the slot; the socket is released when the last reference goes.
+        this.shared.conns.lock()[this.slot] = None;
+    }
 }
 
 /// The module's workqueue, destroyed (after draining) when the module unloads.
@@ -196,8 +221,8 @@ fn spawn(shared: &Arc<Shared>, work: fn(Arc<Shared>)) -> Result {
 
 fn accept_loop(shared: Arc<Shared>) {
     while !shared.stopping.load(Ordering::Relaxed) {
-        match shared.listener.accept() {
-            Ok((stream, _peer)) => admit(&shared, stream),
+        match shared.listener.accept_stream() {
+            Ok(stream) => admit(&shared, stream),
             // A shutdown (unload) ends accept with an error; anything else is retried.
             Err(_) if shared.stopping.load(Ordering::Relaxed) => break,
             Err(e) => pr_warn!("accept failed: {:?}\n", e),
@@ -207,34 +232,31 @@ fn accept_loop(shared: Arc<Shared>) {
 
 /// Gives a new connection a slot and a worker, or closes it if full or stopping.
 fn admit(shared: &Arc<Shared>, stream: TcpStream) {
-    let Ok(stream) = Arc::new(stream, GFP_KERNEL) else {
-        return;
-    };
-    let slot = {
+    let conn = {
         let mut conns = shared.conns.lock();
         // Checked under the lock that unload takes to shut every connection down.
         if shared.stopping.load(Ordering::Relaxed) {
             return;
         }
-        let free = conns.iter().position(Option::is_none);
-        if let Some(i) = free {
-            conns[i] = Some(stream.clone());
-        }
-        free
-    };
-    let Some(slot) = slot else {
-        shared.stats.refused.fetch_add(1, Ordering::Relaxed);
-        return;
+        let Some(slot) = conns.iter().position(Option::is_none) else {
+            shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let init = pin_init!(Connection {
+            stream,
+            slot,
+            shared: shared.clone(),
+            work <- new_work!("rust_echo_server::conn"),
+        });
+        let Ok(conn) = Arc::pin_init(init, GFP_KERNEL) else {
+            return;
+        };
+        conns[slot] = Some(conn.clone());
+        conn
     };
     shared.stats.connections.fetch_add(1, Ordering::Relaxed);
-    let s = shared.clone();
-    let worker = move || {
-        echo_stream(&s, &stream);
-        s.conns.lock()[slot] = None;
-    };
-    if shared.queue.get().try_spawn(GFP_KERNEL, worker).is_err() {
-        shared.conns.lock()[slot] = None;
-    }
+    // A new work item is never already queued.
+    let _ = shared.queue.get().enqueue(conn);
 }
 
 fn echo_stream(shared: &Shared, stream: &TcpStream) {
@@ -281,8 +303,8 @@ impl Drop for EchoServer {
         {
             let conns = shared.conns.lock();
             shared.stopping.store(true, Ordering::Relaxed);
-            for stream in conns.iter().flatten() {
-                let _ = stream.shutdown(Shutdown::Both);
+            for conn in conns.iter().flatten() {
+                let _ = conn.stream.shutdown(Shutdown::Both);
             }
         }
         let _ = shared.listener.shutdown();

@@ -19,7 +19,7 @@ use crate::{
     error::{code::*, Error, Result},
     str::BStr,
 };
-use core::{fmt, mem::offset_of, mem::size_of, str::FromStr};
+use core::{fmt, mem::offset_of, mem::size_of, mem::MaybeUninit, str::FromStr};
 
 pub use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
@@ -318,6 +318,7 @@ impl SocketAddr {
     /// assert_eq!(SocketAddr::from_bytes(&raw).err(), Some(EAFNOSUPPORT));
     /// # Ok::<(), Error>(())
     /// ```
+    #[inline]
     pub fn from_bytes(raw: &[u8]) -> Result<Self> {
         let family = u16::from_ne_bytes(read(raw, 0)?);
         match AddressFamily::try_from(family)? {
@@ -360,6 +361,7 @@ impl SocketAddr {
 }
 
 /// Reads `N` bytes at `offset`, failing with `EINVAL` when `raw` is too short.
+#[inline]
 fn read<const N: usize>(raw: &[u8], offset: usize) -> Result<[u8; N]> {
     let end = offset.checked_add(N).ok_or(EINVAL)?;
     let mut out = [0u8; N];
@@ -424,10 +426,12 @@ impl FromStr for SocketAddr {
 ///
 /// This is what goes to and comes from the kernel's socket calls. The buffer
 /// is always big enough for any address, so the kernel never writes past it.
+/// It is not zeroed: only the bytes in use are ever read, and those were
+/// written by us or by the kernel.
 ///
 /// # Invariants
 ///
-/// `len <= STORAGE_SIZE`.
+/// `len <= STORAGE_SIZE`, and the first `len` bytes of `storage` are initialised.
 ///
 /// # Examples
 ///
@@ -443,22 +447,23 @@ impl FromStr for SocketAddr {
 /// ```
 #[repr(C)]
 pub struct SocketAddrStorage {
-    storage: bindings::__kernel_sockaddr_storage,
+    storage: MaybeUninit<bindings::__kernel_sockaddr_storage>,
     len: usize,
 }
 
 impl SocketAddrStorage {
-    /// Zeroed storage with no bytes in use, ready for the kernel to fill.
+    /// Storage with no bytes in use, ready for the kernel to fill.
+    #[inline]
     pub fn new() -> Self {
-        // INVARIANT: Zero bytes are in use.
+        // INVARIANT: No bytes are in use.
         Self {
-            // SAFETY: `sockaddr_storage` is plain data; all-zero is a valid value.
-            storage: unsafe { core::mem::zeroed() },
+            storage: MaybeUninit::uninit(),
             len: 0,
         }
     }
 
     /// Number of bytes in use (the `addrlen` of the C API).
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -471,47 +476,70 @@ impl SocketAddrStorage {
     /// Records how many bytes the kernel filled in.
     ///
     /// Fails with `EINVAL` if `len` is larger than the storage.
-    pub fn set_len(&mut self, len: usize) -> Result {
+    ///
+    /// # Safety
+    ///
+    /// The first `len` bytes must have been written, for example by a C call
+    /// given [`as_mut_ptr`](Self::as_mut_ptr) that reported writing `len` bytes.
+    #[inline]
+    pub unsafe fn set_len(&mut self, len: usize) -> Result {
         if len > STORAGE_SIZE {
             return Err(EINVAL);
         }
-        // INVARIANT: Checked above.
+        // INVARIANT: `len` fits (checked above) and the caller guarantees the bytes were written.
         self.len = len;
         Ok(())
     }
 
-    /// All bytes of the storage.
-    fn bytes(&self) -> &[u8; STORAGE_SIZE] {
-        // SAFETY: `__kernel_sockaddr_storage` is `STORAGE_SIZE` bytes of plain data, all of
-        // them initialised (zeroed at creation), and the borrow keeps it alive.
-        unsafe { &*core::ptr::addr_of!(self.storage).cast() }
-    }
-
-    fn bytes_mut(&mut self) -> &mut [u8; STORAGE_SIZE] {
-        // SAFETY: As in `bytes`; any byte pattern is a valid `sockaddr_storage`.
-        unsafe { &mut *core::ptr::addr_of_mut!(self.storage).cast() }
-    }
-
     /// The bytes in use.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes().get(..self.len).unwrap_or(&[])
+        // SAFETY: By the type invariant the first `len <= STORAGE_SIZE` bytes are
+        // initialised, and the borrow of `self` keeps them alive and unchanged.
+        unsafe { core::slice::from_raw_parts(self.storage.as_ptr().cast::<u8>(), self.len) }
     }
 
     /// Pointer for C calls taking a `struct sockaddr *`.
+    #[inline]
     pub fn as_mut_ptr(&mut self) -> *mut bindings::sockaddr {
-        core::ptr::addr_of_mut!(self.storage).cast()
+        self.storage.as_mut_ptr().cast()
     }
 
     /// Decodes the address in use.
+    #[inline]
     pub fn to_socket_addr(&self) -> Result<SocketAddr> {
         SocketAddr::from_bytes(self.as_bytes())
     }
 
+    /// Writes `value` at `offset` (within the storage; out-of-range writes are dropped).
+    #[inline]
     fn put(&mut self, offset: usize, value: &[u8]) {
-        let end = offset.saturating_add(value.len());
-        if let Some(dest) = self.bytes_mut().get_mut(offset..end) {
-            dest.copy_from_slice(value);
+        let fits = offset
+            .checked_add(value.len())
+            .is_some_and(|end| end <= STORAGE_SIZE);
+        if fits {
+            // SAFETY: `offset + value.len() <= STORAGE_SIZE`, so the destination is inside
+            // `storage`; `value` cannot overlap it since we hold `&mut self`.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    value.as_ptr(),
+                    self.storage.as_mut_ptr().cast::<u8>().add(offset),
+                    value.len(),
+                )
+            };
         }
+    }
+
+    /// Zeroes the first `len` bytes and makes them the bytes in use.
+    #[inline]
+    fn zeroed_prefix(len: usize) -> Self {
+        let mut s = Self::new();
+        let len = len.min(STORAGE_SIZE);
+        // SAFETY: `len <= STORAGE_SIZE` bytes are written inside `storage`.
+        unsafe { core::ptr::write_bytes(s.storage.as_mut_ptr().cast::<u8>(), 0, len) };
+        // INVARIANT: The first `len` bytes were just written.
+        s.len = len;
+        s
     }
 }
 
@@ -522,10 +550,26 @@ impl Default for SocketAddrStorage {
 }
 
 impl From<&SocketAddr> for SocketAddrStorage {
+    #[inline]
     fn from(addr: &SocketAddr) -> Self {
-        let mut s = Self::new();
-        s.put(0, &addr.family().as_raw().to_ne_bytes());
         let len = match addr {
+            SocketAddr::V4(_) => SIN_LEN,
+            SocketAddr::V6(_) => SIN6_LEN,
+            SocketAddr::Unix(a) => {
+                // Pathnames are NUL-terminated when there is room.
+                let nul = usize::from(
+                    matches!(a.kind(), UnixAddrKind::Pathname(_))
+                        && a.sun_path().len() < UNIX_PATH_MAX,
+                );
+                SUN_PATH_OFFSET
+                    .saturating_add(a.sun_path().len())
+                    .saturating_add(nul)
+            }
+        };
+        // Padding (`sin_zero`) and the NUL come from the zeroed prefix.
+        let mut s = Self::zeroed_prefix(len);
+        s.put(0, &addr.family().as_raw().to_ne_bytes());
+        match addr {
             SocketAddr::V4(a) => {
                 s.put(
                     offset_of!(bindings::sockaddr_in, sin_port),
@@ -535,7 +579,6 @@ impl From<&SocketAddr> for SocketAddrStorage {
                     offset_of!(bindings::sockaddr_in, sin_addr),
                     &a.ip().octets(),
                 );
-                SIN_LEN
             }
             SocketAddr::V6(a) => {
                 s.put(
@@ -551,23 +594,9 @@ impl From<&SocketAddr> for SocketAddrStorage {
                     &a.ip().octets(),
                 );
                 s.put(SIN6_LEN_RFC2133, &a.scope_id().to_ne_bytes());
-                SIN6_LEN
             }
-            SocketAddr::Unix(a) => {
-                let path = a.sun_path();
-                s.put(SUN_PATH_OFFSET, path);
-                // Pathnames are NUL-terminated when there is room (the storage is zeroed).
-                let nul = usize::from(
-                    matches!(a.kind(), UnixAddrKind::Pathname(_)) && path.len() < UNIX_PATH_MAX,
-                );
-                SUN_PATH_OFFSET
-                    .saturating_add(path.len())
-                    .saturating_add(nul)
-            }
-        };
-        // INVARIANT: Every length above is at most `size_of::<sockaddr_un>()`, which is
-        // smaller than `STORAGE_SIZE`.
-        s.len = len;
+            SocketAddr::Unix(a) => s.put(SUN_PATH_OFFSET, a.sun_path()),
+        }
         s
     }
 }

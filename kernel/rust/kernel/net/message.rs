@@ -8,7 +8,7 @@
 //! Nothing here allocates: vectors are borrowed slices laid out as C
 //! `struct kvec`, and the address and control buffers belong to the caller.
 
-use super::addr::{SocketAddr, SocketAddrStorage, STORAGE_SIZE};
+use super::addr::{SocketAddr, SocketAddrStorage};
 use crate::{
     bindings,
     error::{code::EINVAL, Result},
@@ -98,6 +98,7 @@ pub struct IoSlice<'a>(bindings::kvec, PhantomData<&'a [u8]>);
 
 impl<'a> IoSlice<'a> {
     /// Borrows `buf` for sending.
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
         // INVARIANT: `buf` is borrowed for `'a`.
         Self(
@@ -110,6 +111,7 @@ impl<'a> IoSlice<'a> {
     }
 
     /// Length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.0.iov_len
     }
@@ -130,6 +132,7 @@ pub struct IoSliceMut<'a>(bindings::kvec, PhantomData<&'a mut [u8]>);
 
 impl<'a> IoSliceMut<'a> {
     /// Borrows `buf` for receiving.
+    #[inline]
     pub fn new(buf: &'a mut [u8]) -> Self {
         // INVARIANT: `buf` is mutably borrowed for `'a`.
         Self(
@@ -142,6 +145,7 @@ impl<'a> IoSliceMut<'a> {
     }
 
     /// Length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.0.iov_len
     }
@@ -153,18 +157,21 @@ impl<'a> IoSliceMut<'a> {
 }
 
 /// Total length of a set of vectors, failing with `EINVAL` on overflow.
+#[inline]
 pub(crate) fn total_len(mut lens: impl Iterator<Item = usize>) -> Result<usize> {
     lens.try_fold(0usize, |sum, len| sum.checked_add(len))
         .ok_or(EINVAL)
 }
 
 /// Raw kvec array pointer of a slice of send vectors.
+#[inline]
 pub(crate) fn kvecs(bufs: &[IoSlice<'_>]) -> *mut bindings::kvec {
     // The kernel only reads source kvecs (ITER_SOURCE), so handing out `*mut` is fine.
     bufs.as_ptr().cast::<bindings::kvec>().cast_mut()
 }
 
 /// Raw kvec array pointer of a slice of receive vectors.
+#[inline]
 pub(crate) fn kvecs_mut(bufs: &mut [IoSliceMut<'_>]) -> *mut bindings::kvec {
     bufs.as_mut_ptr().cast()
 }
@@ -183,6 +190,7 @@ pub struct Received {
 
 impl Received {
     /// Whether the datagram did not fit the buffers and its tail was discarded.
+    #[inline]
     pub fn truncated(&self) -> bool {
         self.flags.contains(MessageFlags::TRUNC)
     }
@@ -216,6 +224,7 @@ pub struct MessageHeader<'a> {
 
 impl<'a> MessageHeader<'a> {
     /// An empty header: no address, no control buffer.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -227,18 +236,21 @@ impl<'a> MessageHeader<'a> {
     }
 
     /// For sending: the destination address (`msg_name`).
+    #[inline]
     pub fn to(mut self, addr: &SocketAddr) -> Self {
         self.name = Some(SocketAddrStorage::from(addr));
         self
     }
 
     /// For receiving: ask for the sender's address.
+    #[inline]
     pub fn with_peer(mut self) -> Self {
         self.want_name = true;
         self
     }
 
     /// A control buffer: control messages to send, or room for those received.
+    #[inline]
     pub fn control(mut self, buf: &'a mut [u8]) -> Self {
         self.control = Some(buf);
         self
@@ -258,11 +270,13 @@ impl<'a> MessageHeader<'a> {
     }
 
     /// Flags the kernel reported on the last receive.
+    #[inline]
     pub fn flags(&self) -> MessageFlags {
         self.flags
     }
 
     /// Builds the C header for one call. The result borrows `self`'s buffers.
+    #[inline]
     pub(crate) fn raw(&mut self, receiving: bool) -> bindings::msghdr {
         // SAFETY: `msghdr` is plain data (pointers, integers, bitfields); all-zero is a valid,
         // empty header with a kernel (not user) control buffer.
@@ -272,9 +286,14 @@ impl<'a> MessageHeader<'a> {
         }
         if let Some(name) = self.name.as_mut() {
             msg.msg_name = name.as_mut_ptr().cast();
-            let len = if receiving { STORAGE_SIZE } else { name.len() };
-            // Both lengths are at most `STORAGE_SIZE` (128), so they fit in a `c_int`.
-            msg.msg_namelen = i32::try_from(len).unwrap_or(0);
+            // Receiving: like the recvmsg syscall, start from 0; a protocol that reports a
+            // sender writes it (the buffer is a full `sockaddr_storage`) and sets the length.
+            // Sending: the encoded length, at most `STORAGE_SIZE` (128), so it fits a `c_int`.
+            msg.msg_namelen = if receiving {
+                0
+            } else {
+                i32::try_from(name.len()).unwrap_or(0)
+            };
         }
         if let Some(control) = self.control.as_deref_mut() {
             msg.__bindgen_anon_1.msg_control = control.as_mut_ptr().cast();
@@ -284,6 +303,7 @@ impl<'a> MessageHeader<'a> {
     }
 
     /// Reads back what the kernel wrote into `msg` after a receive.
+    #[inline]
     pub(crate) fn finish_receive(&mut self, msg: &bindings::msghdr) -> Option<SocketAddr> {
         self.flags = MessageFlags::from_raw(msg.msg_flags);
         let capacity = self.control.as_deref().map_or(0, <[u8]>::len);
@@ -291,7 +311,9 @@ impl<'a> MessageHeader<'a> {
         self.control_used = capacity.saturating_sub(msg.msg_controllen);
         let name = self.name.as_mut()?;
         let len = usize::try_from(msg.msg_namelen).ok()?;
-        name.set_len(len).ok()?;
+        // SAFETY: After a receive, `msg_namelen` is the number of address bytes the
+        // protocol wrote into the name buffer.
+        unsafe { name.set_len(len) }.ok()?;
         if len == 0 {
             return None;
         }

@@ -52,6 +52,7 @@ impl Shutdown {
 }
 
 /// Converts the return value of a C call that returns a length or a negative errno.
+#[inline]
 pub(crate) fn to_len(ret: core::ffi::c_int) -> Result<usize> {
     if ret < 0 {
         return Err(Error::from_errno(ret));
@@ -202,6 +203,7 @@ impl Socket {
     /// The raw `struct socket`, for C APIs this abstraction does not cover.
     ///
     /// It stays owned by `self` and valid while `self` is.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::socket {
         self.sock.as_ptr()
     }
@@ -302,7 +304,8 @@ impl Socket {
         let mut raw = SocketAddrStorage::new();
         // SAFETY: The socket is valid; `raw` is a full `sockaddr_storage` the kernel may fill.
         let len = to_len(unsafe { bindings::kernel_getsockname(self.as_ptr(), raw.as_mut_ptr()) })?;
-        raw.set_len(len)?;
+        // SAFETY: `kernel_getsockname` wrote the `len` bytes it returned.
+        unsafe { raw.set_len(len) }?;
         raw.to_socket_addr()
     }
 
@@ -311,7 +314,8 @@ impl Socket {
         let mut raw = SocketAddrStorage::new();
         // SAFETY: The socket is valid; `raw` is a full `sockaddr_storage` the kernel may fill.
         let len = to_len(unsafe { bindings::kernel_getpeername(self.as_ptr(), raw.as_mut_ptr()) })?;
-        raw.set_len(len)?;
+        // SAFETY: `kernel_getpeername` wrote the `len` bytes it returned.
+        unsafe { raw.set_len(len) }?;
         raw.to_socket_addr()
     }
 
@@ -334,10 +338,12 @@ impl Socket {
     }
 
     /// Whether the socket is in non-blocking mode.
+    #[inline]
     pub fn is_nonblocking(&self) -> bool {
         self.nonblocking.load(Ordering::Relaxed)
     }
 
+    #[inline]
     fn effective(&self, flags: MessageFlags) -> MessageFlags {
         if self.is_nonblocking() {
             flags | MessageFlags::DONTWAIT
@@ -350,6 +356,7 @@ impl Socket {
     ///
     /// The message header gives the destination for unconnected datagram
     /// sockets. May sleep unless non-blocking.
+    #[inline]
     pub fn send_msg(
         &self,
         header: &mut MessageHeader<'_>,
@@ -371,6 +378,7 @@ impl Socket {
     /// Returns the length, the flags the kernel reported (truncation) and the
     /// sender if the header asked for it. A length of zero on a stream means
     /// the peer shut down its side. May sleep unless non-blocking.
+    #[inline]
     pub fn recv_msg(
         &self,
         header: &mut MessageHeader<'_>,
@@ -402,16 +410,19 @@ impl Socket {
     }
 
     /// Sends `buf` on a connected socket; returns the bytes sent, which may be fewer.
+    #[inline]
     pub fn send(&self, buf: &[u8], flags: MessageFlags) -> Result<usize> {
         self.send_msg(&mut MessageHeader::new(), &[IoSlice::new(buf)], flags)
     }
 
     /// Sends several buffers as one message on a connected socket.
+    #[inline]
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>], flags: MessageFlags) -> Result<usize> {
         self.send_msg(&mut MessageHeader::new(), bufs, flags)
     }
 
     /// Sends `buf` to `addr` (datagram sockets).
+    #[inline]
     pub fn send_to(&self, buf: &[u8], addr: &SocketAddr, flags: MessageFlags) -> Result<usize> {
         self.send_msg(
             &mut MessageHeader::new().to(addr),
@@ -421,6 +432,7 @@ impl Socket {
     }
 
     /// Receives into `buf`; returns the bytes received (0: end of stream).
+    #[inline]
     pub fn recv(&self, buf: &mut [u8], flags: MessageFlags) -> Result<usize> {
         Ok(self
             .recv_msg(
@@ -432,6 +444,7 @@ impl Socket {
     }
 
     /// Receives into several buffers; returns the bytes received.
+    #[inline]
     pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>], flags: MessageFlags) -> Result<usize> {
         Ok(self.recv_msg(&mut MessageHeader::new(), bufs, flags)?.len)
     }
@@ -439,6 +452,7 @@ impl Socket {
     /// Receives one datagram and its sender.
     ///
     /// [`Received::truncated`] tells whether it was cut to fit `buf`.
+    #[inline]
     pub fn recv_from(&self, buf: &mut [u8], flags: MessageFlags) -> Result<Received> {
         self.recv_msg(
             &mut MessageHeader::new().with_peer(),
@@ -498,6 +512,7 @@ impl LiteSocket {
     }
 
     /// The raw socket; it stays owned by `self`.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::socket {
         self.sock.as_ptr()
     }

@@ -62,6 +62,7 @@ impl UdpSocket {
 
     /// Sends one datagram to `addr`; returns its length. `EMSGSIZE` if too
     /// big for UDP. May sleep.
+    #[inline]
     pub fn send_to(&self, buf: &[u8], addr: &SocketAddr) -> Result<usize> {
         self.sock.send_to(buf, addr, MessageFlags::NONE)
     }
@@ -69,6 +70,7 @@ impl UdpSocket {
     /// Receives one datagram into `buf`. Blocks until one arrives unless
     /// non-blocking (`EAGAIN`); a [`shutdown`](Self::shutdown) from another
     /// context ends the wait with `ESHUTDOWN`. May sleep.
+    #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<Datagram> {
         let r = self.sock.recv_from(buf, MessageFlags::NONE)?;
         // Every datagram has a sender; only a shutdown wake-up comes without one.
@@ -86,11 +88,13 @@ impl UdpSocket {
     }
 
     /// Sends one datagram to the connected peer; `EDESTADDRREQ` if not connected.
+    #[inline]
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
         self.sock.send(buf, MessageFlags::NONE)
     }
 
     /// Receives one datagram from the connected peer; returns its length.
+    #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
         self.sock.recv(buf, MessageFlags::NONE)
     }

@@ -9,7 +9,7 @@
 //! or the connection fails, and the result is logged either way.
 
 use kernel::{
-    net::{addr::SocketAddr, namespace::Namespace, socket::Shutdown, tcp::TcpStream},
+    net::{addr::InetSocketAddr, namespace::Namespace, socket::Shutdown, tcp::TcpStream},
     prelude::*,
 };
 
@@ -39,12 +39,12 @@ fn pattern(i: usize) -> u8 {
     (i.wrapping_mul(7).wrapping_add(i >> 9) % 253) as u8
 }
 
-fn server_address() -> Result<SocketAddr> {
+fn server_address() -> Result<InetSocketAddr> {
     // SAFETY: `ADDRESS` and `PORT` are read-only parameters set before init.
     let (text, port) = unsafe { (params::charp(ADDRESS), PORT) };
     let text = text.to_str().map_err(|_| EINVAL)?;
     let ip: core::net::IpAddr = text.parse().map_err(|_| EINVAL)?;
-    Ok(SocketAddr::from(core::net::SocketAddr::new(ip, port)))
+    Ok(InetSocketAddr::new(ip, port))
 }
 
 /// Sends `size` pattern bytes and checks the echo; returns the first mismatch offset as `EIO`.

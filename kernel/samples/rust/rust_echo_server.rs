@@ -24,7 +24,7 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{
     bindings,
     net::{
-        addr::SocketAddr,
+        addr::InetSocketAddr,
         namespace::Namespace,
         socket::Shutdown,
         tcp::{TcpListener, TcpStream},
@@ -156,7 +156,7 @@ struct EchoServer {
     queue: Option<OwnedQueue>,
 }
 
-fn listen_address(port: u16) -> Result<SocketAddr> {
+fn listen_address(port: u16) -> Result<InetSocketAddr> {
     // SAFETY: `ADDRESS` is a read-only `charp` parameter set before init.
     let text = unsafe { params::charp(ADDRESS) }
         .to_str()
@@ -165,7 +165,7 @@ fn listen_address(port: u16) -> Result<SocketAddr> {
         pr_err!("address={} is not an IPv4 or IPv6 address\n", text);
         EINVAL
     })?;
-    Ok(SocketAddr::from(core::net::SocketAddr::new(ip, port)))
+    Ok(InetSocketAddr::new(ip, port))
 }
 
 impl kernel::Module for EchoServer {
@@ -260,18 +260,22 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
 }
 
 fn echo_stream(shared: &Shared, stream: &TcpStream) {
-    let Ok(mut buf) = KVec::from_elem(0u8, TCP_BUFFER, GFP_KERNEL) else {
+    // Never cleared: reads fill it and only what they filled is echoed.
+    let Ok(mut buf) = KVec::<u8>::with_capacity(TCP_BUFFER, GFP_KERNEL) else {
         return;
     };
     loop {
-        let n = match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let data = match stream.read_uninit(buf.spare_capacity_mut()) {
+            Ok([]) | Err(_) => break,
+            Ok(data) => data,
         };
-        if stream.write_all(&buf[..n]).is_err() {
+        if stream.write_all(data).is_err() {
             break;
         }
-        shared.stats.tcp_bytes.fetch_add(n, Ordering::Relaxed);
+        shared
+            .stats
+            .tcp_bytes
+            .fetch_add(data.len(), Ordering::Relaxed);
     }
     let _ = stream.shutdown(Shutdown::Both);
 }

@@ -23,6 +23,18 @@ use core::{fmt, mem::offset_of, mem::size_of, mem::MaybeUninit, str::FromStr};
 
 pub use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
+/// An IPv4 or IPv6 socket address: the `core::net` type, which TCP and UDP use.
+///
+/// It parses from text (`"127.0.0.1:7".parse()?`, `"[::1]:7".parse()?`); a
+/// parse error converts to `EINVAL`.
+pub type InetSocketAddr = core::net::SocketAddr;
+
+impl From<core::net::AddrParseError> for Error {
+    fn from(_: core::net::AddrParseError) -> Self {
+        EINVAL
+    }
+}
+
 /// Size of `struct sockaddr_storage`, the largest socket address.
 pub const STORAGE_SIZE: usize = size_of::<bindings::__kernel_sockaddr_storage>();
 
@@ -322,35 +334,8 @@ impl SocketAddr {
     pub fn from_bytes(raw: &[u8]) -> Result<Self> {
         let family = u16::from_ne_bytes(read(raw, 0)?);
         match AddressFamily::try_from(family)? {
-            AddressFamily::Inet => {
-                if raw.len() < SIN_LEN {
-                    return Err(EINVAL);
-                }
-                let port =
-                    u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in, sin_port))?);
-                let ip: [u8; 4] = read(raw, offset_of!(bindings::sockaddr_in, sin_addr))?;
-                Ok(Self::v4(Ipv4Addr::from(ip), port))
-            }
-            AddressFamily::Inet6 => {
-                if raw.len() < SIN6_LEN_RFC2133 {
-                    return Err(EINVAL);
-                }
-                let port =
-                    u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in6, sin6_port))?);
-                let flowinfo = u32::from_be_bytes(read(
-                    raw,
-                    offset_of!(bindings::sockaddr_in6, sin6_flowinfo),
-                )?);
-                let ip: [u8; 16] = read(raw, offset_of!(bindings::sockaddr_in6, sin6_addr))?;
-                // Short (RFC 2133) addresses have no scope id: it reads as zero, as in the kernel.
-                let scope_id = read(raw, SIN6_LEN_RFC2133).map_or(0, u32::from_ne_bytes);
-                Ok(Self::V6(SocketAddrV6::new(
-                    Ipv6Addr::from(ip),
-                    port,
-                    flowinfo,
-                    scope_id,
-                )))
-            }
+            AddressFamily::Inet => Ok(Self::V4(decode_v4(raw)?)),
+            AddressFamily::Inet6 => Ok(Self::V6(decode_v6(raw)?)),
             AddressFamily::Unix => {
                 let path = raw.get(SUN_PATH_OFFSET..).ok_or(EINVAL)?;
                 Ok(Self::Unix(UnixAddr::from_sun_path(path)?))
@@ -358,6 +343,39 @@ impl SocketAddr {
             _ => Err(EAFNOSUPPORT),
         }
     }
+}
+
+/// Decodes a `sockaddr_in` (the family is already checked).
+#[inline]
+fn decode_v4(raw: &[u8]) -> Result<SocketAddrV4> {
+    if raw.len() < SIN_LEN {
+        return Err(EINVAL);
+    }
+    let port = u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in, sin_port))?);
+    let ip: [u8; 4] = read(raw, offset_of!(bindings::sockaddr_in, sin_addr))?;
+    Ok(SocketAddrV4::new(Ipv4Addr::from(ip), port))
+}
+
+/// Decodes a `sockaddr_in6` (the family is already checked).
+#[inline]
+fn decode_v6(raw: &[u8]) -> Result<SocketAddrV6> {
+    if raw.len() < SIN6_LEN_RFC2133 {
+        return Err(EINVAL);
+    }
+    let port = u16::from_be_bytes(read(raw, offset_of!(bindings::sockaddr_in6, sin6_port))?);
+    let flowinfo = u32::from_be_bytes(read(
+        raw,
+        offset_of!(bindings::sockaddr_in6, sin6_flowinfo),
+    )?);
+    let ip: [u8; 16] = read(raw, offset_of!(bindings::sockaddr_in6, sin6_addr))?;
+    // Short (RFC 2133) addresses have no scope id: it reads as zero, as in the kernel.
+    let scope_id = read(raw, SIN6_LEN_RFC2133).map_or(0, u32::from_ne_bytes);
+    Ok(SocketAddrV6::new(
+        Ipv6Addr::from(ip),
+        port,
+        flowinfo,
+        scope_id,
+    ))
 }
 
 /// Reads `N` bytes at `offset`, failing with `EINVAL` when `raw` is too short.
@@ -511,6 +529,18 @@ impl SocketAddrStorage {
         SocketAddr::from_bytes(self.as_bytes())
     }
 
+    /// Decodes the IPv4 or IPv6 address in use; `EAFNOSUPPORT` for other families.
+    #[inline]
+    pub fn to_inet_addr(&self) -> Result<InetSocketAddr> {
+        let raw = self.as_bytes();
+        let family = u16::from_ne_bytes(read(raw, 0)?);
+        match AddressFamily::try_from(family)? {
+            AddressFamily::Inet => Ok(InetSocketAddr::V4(decode_v4(raw)?)),
+            AddressFamily::Inet6 => Ok(InetSocketAddr::V6(decode_v6(raw)?)),
+            _ => Err(EAFNOSUPPORT),
+        }
+    }
+
     /// Writes `value` at `offset` (within the storage; out-of-range writes are dropped).
     #[inline]
     fn put(&mut self, offset: usize, value: &[u8]) {
@@ -549,54 +579,89 @@ impl Default for SocketAddrStorage {
     }
 }
 
+impl SocketAddrStorage {
+    #[inline]
+    fn from_v4(a: &SocketAddrV4) -> Self {
+        let mut s = Self::zeroed_prefix(SIN_LEN);
+        s.put(0, &AddressFamily::Inet.as_raw().to_ne_bytes());
+        s.put(
+            offset_of!(bindings::sockaddr_in, sin_port),
+            &a.port().to_be_bytes(),
+        );
+        s.put(
+            offset_of!(bindings::sockaddr_in, sin_addr),
+            &a.ip().octets(),
+        );
+        s
+    }
+
+    #[inline]
+    fn from_v6(a: &SocketAddrV6) -> Self {
+        let mut s = Self::zeroed_prefix(SIN6_LEN);
+        s.put(0, &AddressFamily::Inet6.as_raw().to_ne_bytes());
+        s.put(
+            offset_of!(bindings::sockaddr_in6, sin6_port),
+            &a.port().to_be_bytes(),
+        );
+        s.put(
+            offset_of!(bindings::sockaddr_in6, sin6_flowinfo),
+            &a.flowinfo().to_be_bytes(),
+        );
+        s.put(
+            offset_of!(bindings::sockaddr_in6, sin6_addr),
+            &a.ip().octets(),
+        );
+        s.put(SIN6_LEN_RFC2133, &a.scope_id().to_ne_bytes());
+        s
+    }
+
+    #[inline]
+    fn from_unix(a: &UnixAddr) -> Self {
+        let path = a.sun_path();
+        // Pathnames are NUL-terminated when there is room; the NUL comes from the zeroing.
+        let nul = usize::from(
+            matches!(a.kind(), UnixAddrKind::Pathname(_)) && path.len() < UNIX_PATH_MAX,
+        );
+        let len = SUN_PATH_OFFSET
+            .saturating_add(path.len())
+            .saturating_add(nul);
+        let mut s = Self::zeroed_prefix(len);
+        s.put(0, &AddressFamily::Unix.as_raw().to_ne_bytes());
+        s.put(SUN_PATH_OFFSET, path);
+        s
+    }
+}
+
 impl From<&SocketAddr> for SocketAddrStorage {
     #[inline]
     fn from(addr: &SocketAddr) -> Self {
-        let len = match addr {
-            SocketAddr::V4(_) => SIN_LEN,
-            SocketAddr::V6(_) => SIN6_LEN,
-            SocketAddr::Unix(a) => {
-                // Pathnames are NUL-terminated when there is room.
-                let nul = usize::from(
-                    matches!(a.kind(), UnixAddrKind::Pathname(_))
-                        && a.sun_path().len() < UNIX_PATH_MAX,
-                );
-                SUN_PATH_OFFSET
-                    .saturating_add(a.sun_path().len())
-                    .saturating_add(nul)
-            }
-        };
-        // Padding (`sin_zero`) and the NUL come from the zeroed prefix.
-        let mut s = Self::zeroed_prefix(len);
-        s.put(0, &addr.family().as_raw().to_ne_bytes());
         match addr {
-            SocketAddr::V4(a) => {
-                s.put(
-                    offset_of!(bindings::sockaddr_in, sin_port),
-                    &a.port().to_be_bytes(),
-                );
-                s.put(
-                    offset_of!(bindings::sockaddr_in, sin_addr),
-                    &a.ip().octets(),
-                );
-            }
-            SocketAddr::V6(a) => {
-                s.put(
-                    offset_of!(bindings::sockaddr_in6, sin6_port),
-                    &a.port().to_be_bytes(),
-                );
-                s.put(
-                    offset_of!(bindings::sockaddr_in6, sin6_flowinfo),
-                    &a.flowinfo().to_be_bytes(),
-                );
-                s.put(
-                    offset_of!(bindings::sockaddr_in6, sin6_addr),
-                    &a.ip().octets(),
-                );
-                s.put(SIN6_LEN_RFC2133, &a.scope_id().to_ne_bytes());
-            }
-            SocketAddr::Unix(a) => s.put(SUN_PATH_OFFSET, a.sun_path()),
+            SocketAddr::V4(a) => Self::from_v4(a),
+            SocketAddr::V6(a) => Self::from_v6(a),
+            SocketAddr::Unix(a) => Self::from_unix(a),
         }
-        s
+    }
+}
+
+impl From<&InetSocketAddr> for SocketAddrStorage {
+    #[inline]
+    fn from(addr: &InetSocketAddr) -> Self {
+        match addr {
+            InetSocketAddr::V4(a) => Self::from_v4(a),
+            InetSocketAddr::V6(a) => Self::from_v6(a),
+        }
+    }
+}
+
+impl TryFrom<SocketAddr> for InetSocketAddr {
+    type Error = Error;
+
+    /// An IP socket address; `EAFNOSUPPORT` for a Unix address.
+    fn try_from(addr: SocketAddr) -> Result<Self> {
+        match addr {
+            SocketAddr::V4(a) => Ok(Self::V4(a)),
+            SocketAddr::V6(a) => Ok(Self::V6(a)),
+            SocketAddr::Unix(_) => Err(EAFNOSUPPORT),
+        }
     }
 }

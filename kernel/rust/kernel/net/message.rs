@@ -13,7 +13,7 @@ use crate::{
     bindings,
     error::{code::EINVAL, Result},
 };
-use core::{marker::PhantomData, mem::size_of, ops};
+use core::{marker::PhantomData, mem::size_of, mem::MaybeUninit, ops};
 
 /// Flags of a send or receive call, and those the kernel reports back (`MSG_*`).
 ///
@@ -134,6 +134,20 @@ impl<'a> IoSliceMut<'a> {
     /// Borrows `buf` for receiving.
     #[inline]
     pub fn new(buf: &'a mut [u8]) -> Self {
+        // INVARIANT: `buf` is mutably borrowed for `'a`.
+        Self(
+            bindings::kvec {
+                iov_base: buf.as_mut_ptr().cast(),
+                iov_len: buf.len(),
+            },
+            PhantomData,
+        )
+    }
+
+    /// Borrows memory that need not be initialised for receiving: the kernel
+    /// only writes into it.
+    #[inline]
+    pub fn uninit(buf: &'a mut [MaybeUninit<u8>]) -> Self {
         // INVARIANT: `buf` is mutably borrowed for `'a`.
         Self(
             bindings::kvec {

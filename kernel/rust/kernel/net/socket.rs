@@ -26,6 +26,7 @@ use crate::{
     types::ARef,
 };
 use core::{
+    mem::MaybeUninit,
     ptr::NonNull,
     sync::atomic::{AtomicBool, Ordering},
 };
@@ -409,44 +410,128 @@ impl Socket {
         })
     }
 
+    /// Sends with a header built in place: the destination, if any, and no control data.
+    #[inline]
+    fn send_raw(
+        &self,
+        to: Option<&mut SocketAddrStorage>,
+        bufs: &[IoSlice<'_>],
+        flags: MessageFlags,
+    ) -> Result<usize> {
+        let size = total_len(bufs.iter().map(IoSlice::len))?;
+        // SAFETY: `msghdr` is plain data; all-zero is an empty header.
+        let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
+        if let Some(to) = to {
+            msg.msg_namelen = i32::try_from(to.len()).map_err(|_| EINVAL)?;
+            msg.msg_name = to.as_mut_ptr().cast();
+        }
+        msg.msg_flags = self.effective(flags).as_raw();
+        // SAFETY: The socket is valid; `msg` points to `to`, which outlives the call, and the
+        // kvec array describes `bufs.len()` readable buffers of `size` bytes in total.
+        to_len(unsafe {
+            bindings::kernel_sendmsg(self.as_ptr(), &mut msg, kvecs(bufs), bufs.len(), size)
+        })
+    }
+
+    /// Receives with a header built in place; fills `from` with the sender if
+    /// the protocol reports one. Returns the length and the reported flags.
+    #[inline]
+    pub(crate) fn recv_raw(
+        &self,
+        from: Option<&mut SocketAddrStorage>,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MessageFlags,
+    ) -> Result<(usize, MessageFlags)> {
+        let size = total_len(bufs.iter().map(IoSliceMut::len))?;
+        // SAFETY: `msghdr` is plain data; all-zero is an empty header.
+        let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
+        let mut from = from;
+        if let Some(from) = from.as_deref_mut() {
+            // Like the recvmsg syscall: length 0 in, the protocol sets it if it writes a name.
+            msg.msg_name = from.as_mut_ptr().cast();
+        }
+        let count = bufs.len();
+        // SAFETY: The socket is valid; `msg` points to `from`, a full `sockaddr_storage` that
+        // outlives the call, and the kvec array describes `count` writable buffers of `size`
+        // bytes in total.
+        let len = to_len(unsafe {
+            bindings::kernel_recvmsg(
+                self.as_ptr(),
+                &mut msg,
+                kvecs_mut(bufs),
+                count,
+                size,
+                self.effective(flags).as_raw() as i32,
+            )
+        })?;
+        if let Some(from) = from {
+            let name_len = usize::try_from(msg.msg_namelen).unwrap_or(0);
+            // SAFETY: After a receive, `msg_namelen` is the number of name bytes written.
+            unsafe { from.set_len(name_len) }?;
+        }
+        Ok((len, MessageFlags::from_raw(msg.msg_flags)))
+    }
+
     /// Sends `buf` on a connected socket; returns the bytes sent, which may be fewer.
     #[inline]
     pub fn send(&self, buf: &[u8], flags: MessageFlags) -> Result<usize> {
-        self.send_msg(&mut MessageHeader::new(), &[IoSlice::new(buf)], flags)
+        self.send_raw(None, &[IoSlice::new(buf)], flags)
     }
 
     /// Sends several buffers as one message on a connected socket.
     #[inline]
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>], flags: MessageFlags) -> Result<usize> {
-        self.send_msg(&mut MessageHeader::new(), bufs, flags)
+        self.send_raw(None, bufs, flags)
     }
 
     /// Sends `buf` to `addr` (datagram sockets).
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: &SocketAddr, flags: MessageFlags) -> Result<usize> {
-        self.send_msg(
-            &mut MessageHeader::new().to(addr),
+        self.send_raw(
+            Some(&mut SocketAddrStorage::from(addr)),
             &[IoSlice::new(buf)],
             flags,
         )
     }
 
+    /// Sends `buf` to an already encoded address (datagram sockets).
+    #[inline]
+    pub fn send_to_storage(
+        &self,
+        buf: &[u8],
+        addr: &mut SocketAddrStorage,
+        flags: MessageFlags,
+    ) -> Result<usize> {
+        self.send_raw(Some(addr), &[IoSlice::new(buf)], flags)
+    }
+
     /// Receives into `buf`; returns the bytes received (0: end of stream).
     #[inline]
     pub fn recv(&self, buf: &mut [u8], flags: MessageFlags) -> Result<usize> {
-        Ok(self
-            .recv_msg(
-                &mut MessageHeader::new(),
-                &mut [IoSliceMut::new(buf)],
-                flags,
-            )?
-            .len)
+        Ok(self.recv_raw(None, &mut [IoSliceMut::new(buf)], flags)?.0)
+    }
+
+    /// Receives into memory that need not be initialised, and returns the
+    /// part that was filled (empty: end of stream).
+    ///
+    /// For large buffers this saves clearing them first.
+    #[inline]
+    pub fn recv_uninit<'b>(
+        &self,
+        buf: &'b mut [MaybeUninit<u8>],
+        flags: MessageFlags,
+    ) -> Result<&'b mut [u8]> {
+        let (len, _) = self.recv_raw(None, &mut [IoSliceMut::uninit(buf)], flags)?;
+        let filled = buf.get_mut(..len).ok_or(EINVAL)?;
+        // SAFETY: The kernel wrote the `len` bytes it reported receiving into `buf`, so they
+        // are initialised; `MaybeUninit<u8>` has the layout of `u8`.
+        Ok(unsafe { &mut *(filled as *mut [MaybeUninit<u8>] as *mut [u8]) })
     }
 
     /// Receives into several buffers; returns the bytes received.
     #[inline]
     pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>], flags: MessageFlags) -> Result<usize> {
-        Ok(self.recv_msg(&mut MessageHeader::new(), bufs, flags)?.len)
+        Ok(self.recv_raw(None, bufs, flags)?.0)
     }
 
     /// Receives one datagram and its sender.
@@ -454,11 +539,14 @@ impl Socket {
     /// [`Received::truncated`] tells whether it was cut to fit `buf`.
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8], flags: MessageFlags) -> Result<Received> {
-        self.recv_msg(
-            &mut MessageHeader::new().with_peer(),
-            &mut [IoSliceMut::new(buf)],
-            flags,
-        )
+        let mut from = SocketAddrStorage::new();
+        let (len, flags) = self.recv_raw(Some(&mut from), &mut [IoSliceMut::new(buf)], flags)?;
+        let peer = if from.is_empty() {
+            None
+        } else {
+            Some(from.to_socket_addr()?)
+        };
+        Ok(Received { len, flags, peer })
     }
 }
 

@@ -7,7 +7,8 @@
 //! never raise `SIGPIPE` (they fail with `EPIPE`).
 
 use super::{
-    addr::SocketAddr,
+    addr::{InetSocketAddr, SocketAddr},
+    family::AddressFamily,
     ip::IpProtocol,
     message::{IoSlice, IoSliceMut, MessageFlags},
     namespace::Namespace,
@@ -15,14 +16,21 @@ use super::{
     socket_type::SocketType,
 };
 use crate::error::{code::*, Result};
-use core::time::Duration;
+use core::{mem::MaybeUninit, time::Duration};
 
 /// Creates a TCP socket of the family of `addr`.
-fn tcp_socket(ns: &Namespace, addr: &SocketAddr) -> Result<Socket> {
-    if !(addr.is_ipv4() || addr.is_ipv6()) {
-        return Err(EAFNOSUPPORT);
-    }
-    Socket::new_kern(ns, addr.family(), SocketType::Stream, IpProtocol::Tcp)
+fn tcp_socket(ns: &Namespace, addr: &InetSocketAddr) -> Result<Socket> {
+    let family = if addr.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    Socket::new_kern(ns, family, SocketType::Stream, IpProtocol::Tcp)
+}
+
+/// The IP address of a TCP socket (never a Unix address).
+fn inet(addr: SocketAddr) -> Result<InetSocketAddr> {
+    InetSocketAddr::try_from(addr)
 }
 
 /// Whether `sock` is a TCP socket (IPv4 or IPv6).
@@ -61,11 +69,11 @@ impl TcpListener {
     ///
     /// Like `std`, sets `SO_REUSEADDR` so a restarted server can bind again
     /// while old connections are in `TIME_WAIT`. Errors: `EADDRINUSE`,
-    /// `EADDRNOTAVAIL`, `EAFNOSUPPORT` for a Unix address. May sleep.
-    pub fn bind(ns: &Namespace, addr: &SocketAddr, backlog: u32) -> Result<Self> {
+    /// `EADDRNOTAVAIL`. May sleep.
+    pub fn bind(ns: &Namespace, addr: &InetSocketAddr, backlog: u32) -> Result<Self> {
         let sock = tcp_socket(ns, addr)?;
         sock.set_reuse_addr(true)?;
-        sock.bind(addr)?;
+        sock.bind(&SocketAddr::from(*addr))?;
         sock.listen(backlog)?;
         // INVARIANT: A TCP socket that listens.
         Ok(Self { sock })
@@ -76,9 +84,9 @@ impl TcpListener {
     /// Blocks unless non-blocking (then `EAGAIN`); a
     /// [`shutdown`](Self::shutdown) from another context ends the wait with
     /// `EINVAL`. May sleep.
-    pub fn accept(&self) -> Result<(TcpStream, SocketAddr)> {
+    pub fn accept(&self) -> Result<(TcpStream, InetSocketAddr)> {
         let sock = self.sock.accept()?;
-        let peer = sock.peer_addr()?;
+        let peer = inet(sock.peer_addr()?)?;
         // INVARIANT: An accepted socket of a TCP listener is a connected TCP socket.
         Ok((TcpStream { sock }, peer))
     }
@@ -95,8 +103,8 @@ impl TcpListener {
     }
 
     /// The address the listener is bound to (with the port chosen, if it was 0).
-    pub fn local_addr(&self) -> Result<SocketAddr> {
-        self.sock.local_addr()
+    pub fn local_addr(&self) -> Result<InetSocketAddr> {
+        inet(self.sock.local_addr()?)
     }
 
     /// Makes [`accept`](Self::accept) fail with `EAGAIN` instead of blocking.
@@ -158,11 +166,10 @@ pub struct TcpStream {
 impl TcpStream {
     /// Connects to `addr` from namespace `ns`.
     ///
-    /// Errors: `ECONNREFUSED`, `ENETUNREACH`, `ETIMEDOUT`, `EAFNOSUPPORT`
-    /// for a Unix address. May sleep.
-    pub fn connect(ns: &Namespace, addr: &SocketAddr) -> Result<Self> {
+    /// Errors: `ECONNREFUSED`, `ENETUNREACH`, `ETIMEDOUT`. May sleep.
+    pub fn connect(ns: &Namespace, addr: &InetSocketAddr) -> Result<Self> {
         let sock = tcp_socket(ns, addr)?;
-        sock.connect(addr)?;
+        sock.connect(&SocketAddr::from(*addr))?;
         // INVARIANT: A TCP socket.
         Ok(Self { sock })
     }
@@ -185,6 +192,13 @@ impl TcpStream {
             }
         }
         Ok(())
+    }
+
+    /// Reads into memory that need not be initialised (saving clearing a
+    /// large buffer); returns the filled part, empty at end of stream. May sleep.
+    #[inline]
+    pub fn read_uninit<'b>(&self, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b mut [u8]> {
+        self.sock.recv_uninit(buf, MessageFlags::NONE)
     }
 
     /// Reads into several buffers; returns the total read. May sleep.
@@ -225,13 +239,13 @@ impl TcpStream {
     }
 
     /// The local address.
-    pub fn local_addr(&self) -> Result<SocketAddr> {
-        self.sock.local_addr()
+    pub fn local_addr(&self) -> Result<InetSocketAddr> {
+        inet(self.sock.local_addr()?)
     }
 
     /// The peer's address.
-    pub fn peer_addr(&self) -> Result<SocketAddr> {
-        self.sock.peer_addr()
+    pub fn peer_addr(&self) -> Result<InetSocketAddr> {
+        inet(self.sock.peer_addr()?)
     }
 
     /// `TCP_NODELAY`: send small writes at once.

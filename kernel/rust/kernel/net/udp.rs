@@ -3,9 +3,10 @@
 //! UDP: [`UdpSocket`].
 
 use super::{
-    addr::SocketAddr,
+    addr::{InetSocketAddr, SocketAddr, SocketAddrStorage},
+    family::AddressFamily,
     ip::IpProtocol,
-    message::MessageFlags,
+    message::{IoSliceMut, MessageFlags},
     namespace::Namespace,
     socket::{Shutdown, Socket},
     socket_type::SocketType,
@@ -19,7 +20,7 @@ pub struct Datagram {
     /// Bytes copied into the buffer.
     pub len: usize,
     /// The sender.
-    pub from: SocketAddr,
+    pub from: InetSocketAddr,
     /// The datagram was longer than the buffer; the rest is lost.
     pub truncated: bool,
 }
@@ -50,12 +51,14 @@ pub struct UdpSocket {
 
 impl UdpSocket {
     /// Binds a UDP socket to `addr` in namespace `ns` (port 0 picks one). May sleep.
-    pub fn bind(ns: &Namespace, addr: &SocketAddr) -> Result<Self> {
-        if !(addr.is_ipv4() || addr.is_ipv6()) {
-            return Err(EAFNOSUPPORT);
-        }
-        let sock = Socket::new_kern(ns, addr.family(), SocketType::Datagram, IpProtocol::Udp)?;
-        sock.bind(addr)?;
+    pub fn bind(ns: &Namespace, addr: &InetSocketAddr) -> Result<Self> {
+        let family = if addr.is_ipv4() {
+            AddressFamily::Inet
+        } else {
+            AddressFamily::Inet6
+        };
+        let sock = Socket::new_kern(ns, family, SocketType::Datagram, IpProtocol::Udp)?;
+        sock.bind(&SocketAddr::from(*addr))?;
         // INVARIANT: A UDP socket.
         Ok(Self { sock })
     }
@@ -63,8 +66,9 @@ impl UdpSocket {
     /// Sends one datagram to `addr`; returns its length. `EMSGSIZE` if too
     /// big for UDP. May sleep.
     #[inline]
-    pub fn send_to(&self, buf: &[u8], addr: &SocketAddr) -> Result<usize> {
-        self.sock.send_to(buf, addr, MessageFlags::NONE)
+    pub fn send_to(&self, buf: &[u8], addr: &InetSocketAddr) -> Result<usize> {
+        self.sock
+            .send_to_storage(buf, &mut SocketAddrStorage::from(addr), MessageFlags::NONE)
     }
 
     /// Receives one datagram into `buf`. Blocks until one arrives unless
@@ -72,19 +76,26 @@ impl UdpSocket {
     /// context ends the wait with `ESHUTDOWN`. May sleep.
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<Datagram> {
-        let r = self.sock.recv_from(buf, MessageFlags::NONE)?;
+        let mut from = SocketAddrStorage::new();
+        let (len, flags) = self.sock.recv_raw(
+            Some(&mut from),
+            &mut [IoSliceMut::new(buf)],
+            MessageFlags::NONE,
+        )?;
         // Every datagram has a sender; only a shutdown wake-up comes without one.
-        let from = r.peer.ok_or(ESHUTDOWN)?;
+        if from.is_empty() {
+            return Err(ESHUTDOWN);
+        }
         Ok(Datagram {
-            len: r.len,
-            from,
-            truncated: r.truncated(),
+            len,
+            from: from.to_inet_addr()?,
+            truncated: flags.contains(MessageFlags::TRUNC),
         })
     }
 
     /// Sets the default destination and only receives from `addr`.
-    pub fn connect(&self, addr: &SocketAddr) -> Result {
-        self.sock.connect(addr)
+    pub fn connect(&self, addr: &InetSocketAddr) -> Result {
+        self.sock.connect(&SocketAddr::from(*addr))
     }
 
     /// Sends one datagram to the connected peer; `EDESTADDRREQ` if not connected.
@@ -100,13 +111,13 @@ impl UdpSocket {
     }
 
     /// The local address.
-    pub fn local_addr(&self) -> Result<SocketAddr> {
-        self.sock.local_addr()
+    pub fn local_addr(&self) -> Result<InetSocketAddr> {
+        InetSocketAddr::try_from(self.sock.local_addr()?)
     }
 
     /// The connected peer; `ENOTCONN` if none.
-    pub fn peer_addr(&self) -> Result<SocketAddr> {
-        self.sock.peer_addr()
+    pub fn peer_addr(&self) -> Result<InetSocketAddr> {
+        InetSocketAddr::try_from(self.sock.peer_addr()?)
     }
 
     /// Wakes tasks blocked in [`recv_from`](Self::recv_from) (which then fail

@@ -26,8 +26,10 @@ export interface BootOptions {
   interactive?: boolean;
   memoryMiB?: number;
   extraAppend?: string[];
-  /** A second NIC (eth1, 10.0.3.15) on this `-netdev dgram` argument (see l2peer.ts). */
+  /** A second NIC (eth1, 10.0.3.15 unless knet.eth1= says otherwise) on this `-netdev` argument (see l2peer.ts). */
   l2Netdev?: string;
+  /** MAC address of that NIC (default 52:54:00:00:03:0f). */
+  l2Mac?: string;
 }
 
 /** Finds a free TCP or UDP port on 127.0.0.1. */
@@ -95,7 +97,7 @@ export class Guest {
       '-no-reboot',
       '-netdev', ['user', 'id=n0', 'restrict=on', ...hostfwd].join(','),
       '-device', 'e1000,netdev=n0',
-      ...(o.l2Netdev ? ['-netdev', o.l2Netdev, '-device', 'e1000,netdev=n1,mac=52:54:00:00:03:0f'] : []),
+      ...(o.l2Netdev ? ['-netdev', o.l2Netdev, '-device', `e1000,netdev=n1,mac=${o.l2Mac ?? '52:54:00:00:03:0f'}`] : []),
       ...(o.icount ? ['-icount', 'shift=0'] : []),
       ...(o.interactive ? ['-nographic'] : ['-display', 'none', '-monitor', 'none', '-serial', 'stdio']),
     ];

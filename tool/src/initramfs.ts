@@ -6,7 +6,7 @@ import { CACHE, GUEST_DIR } from './paths.js';
 import { UserError, capture, listFilesUnder, run } from './run.js';
 
 /** Userspace programs copied into the guest with their libraries. */
-export const GUEST_PROGRAMS = ['/usr/bin/socat'];
+export const GUEST_PROGRAMS = ['/usr/bin/socat', '/usr/sbin/tc'];
 
 /** Shared libraries (and the dynamic loader) a program needs, from ldd. */
 export function sharedLibraries(program: string): string[] {

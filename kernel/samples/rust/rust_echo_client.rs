@@ -19,6 +19,7 @@ mod params;
 params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::c_str!("127.0.0.1").as_char_ptr().cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address of the echo server");
 params::module_param!(PORT: u16 = 7, "port", param_ops_ushort, "ushort", "TCP port of the echo server");
 params::module_param!(SIZE: u32 = 65536, "size", param_ops_uint, "uint", "bytes to send and check");
+params::module_param!(CHUNK: u32 = 16384, "chunk", param_ops_uint, "uint", "bytes in flight at a time (1..1048576)");
 
 module! {
     type: EchoClient,
@@ -28,9 +29,9 @@ module! {
     license: "GPL",
 }
 
-/// Bytes in flight at a time: one chunk is sent, then read back, so neither
-/// side can fill its buffers and block forever.
-const CHUNK: usize = 16 * 1024;
+/// Largest chunk: one chunk is sent, then read back, so neither side can
+/// fill its buffers and block forever; bigger chunks suit long, lossy paths.
+const MAX_CHUNK: usize = 1 << 20;
 
 struct EchoClient;
 
@@ -48,12 +49,12 @@ fn server_address() -> Result<InetSocketAddr> {
 }
 
 /// Sends `size` pattern bytes and checks the echo; returns the first mismatch offset as `EIO`.
-fn check_echo(stream: &TcpStream, size: usize) -> Result {
-    let mut out = KVec::from_elem(0u8, CHUNK, GFP_KERNEL)?;
-    let mut back = KVec::from_elem(0u8, CHUNK, GFP_KERNEL)?;
+fn check_echo(stream: &TcpStream, size: usize, chunk: usize) -> Result {
+    let mut out = KVec::from_elem(0u8, chunk, GFP_KERNEL)?;
+    let mut back = KVec::from_elem(0u8, chunk, GFP_KERNEL)?;
     let mut done = 0;
     while done < size {
-        let n = CHUNK.min(size - done);
+        let n = chunk.min(size - done);
         for (i, b) in out[..n].iter_mut().enumerate() {
             *b = pattern(done + i);
         }
@@ -77,10 +78,14 @@ fn check_echo(stream: &TcpStream, size: usize) -> Result {
 impl kernel::Module for EchoClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let addr = server_address()?;
-        // SAFETY: Read-only parameter set before init.
-        let size = unsafe { SIZE } as usize;
+        // SAFETY: Read-only parameters set before init.
+        let (size, chunk) = unsafe { (SIZE as usize, CHUNK as usize) };
+        if chunk == 0 || chunk > MAX_CHUNK {
+            pr_err!("chunk={} is out of range (1..{})\n", chunk, MAX_CHUNK);
+            return Err(EINVAL);
+        }
         let result =
-            TcpStream::connect(Namespace::init(), &addr).and_then(|s| check_echo(&s, size));
+            TcpStream::connect(Namespace::init(), &addr).and_then(|s| check_echo(&s, size, chunk));
         match result {
             Ok(()) => pr_info!("ok: {} bytes echoed by {} verified\n", size, addr),
             Err(e) => pr_err!(

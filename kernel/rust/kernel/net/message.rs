@@ -134,14 +134,12 @@ impl<'a> IoSliceMut<'a> {
     /// Borrows `buf` for receiving.
     #[inline]
     pub fn new(buf: &'a mut [u8]) -> Self {
-        // INVARIANT: `buf` is mutably borrowed for `'a`.
-        Self(
-            bindings::kvec {
-                iov_base: buf.as_mut_ptr().cast(),
-                iov_len: buf.len(),
-            },
-            PhantomData,
-        )
+        let len = buf.len();
+        // SAFETY: `u8` and `MaybeUninit<u8>` have the same layout, and the kernel only writes
+        // initialised bytes into a receive buffer.
+        Self::uninit(unsafe {
+            core::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<MaybeUninit<u8>>(), len)
+        })
     }
 
     /// Borrows memory that need not be initialised for receiving: the kernel

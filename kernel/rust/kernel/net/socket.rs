@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     bindings,
-    error::{code::EINVAL, to_result, Error, Result},
+    error::{code::EINVAL, code::EPIPE, to_result, Error, Result},
     types::ARef,
 };
 use core::{
@@ -353,6 +353,48 @@ impl Socket {
         }
     }
 
+    /// `kernel_sendmsg` of `bufs` with the header `msg`.
+    #[inline]
+    fn sendmsg(
+        &self,
+        msg: &mut bindings::msghdr,
+        bufs: &[IoSlice<'_>],
+        flags: MessageFlags,
+    ) -> Result<usize> {
+        let size = total_len(bufs.iter().map(IoSlice::len))?;
+        msg.msg_flags = self.effective(flags).as_raw();
+        // SAFETY: The socket is valid; the caller built `msg` over buffers that outlive the
+        // call, and the kvec array describes `bufs.len()` readable buffers of `size` bytes.
+        to_len(unsafe {
+            bindings::kernel_sendmsg(self.as_ptr(), msg, kvecs(bufs), bufs.len(), size)
+        })
+    }
+
+    /// `kernel_recvmsg` into `bufs` with the header `msg`.
+    #[inline]
+    fn recvmsg(
+        &self,
+        msg: &mut bindings::msghdr,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MessageFlags,
+    ) -> Result<usize> {
+        let size = total_len(bufs.iter().map(IoSliceMut::len))?;
+        let count = bufs.len();
+        // SAFETY: The socket is valid; the caller built `msg` over buffers (a full
+        // `sockaddr_storage` for the name) that outlive the call, and the kvec array describes
+        // `count` writable buffers of `size` bytes in total.
+        to_len(unsafe {
+            bindings::kernel_recvmsg(
+                self.as_ptr(),
+                msg,
+                kvecs_mut(bufs),
+                count,
+                size,
+                self.effective(flags).as_raw() as i32,
+            )
+        })
+    }
+
     /// Sends from several buffers (`kernel_sendmsg`); returns the bytes sent.
     ///
     /// The message header gives the destination for unconnected datagram
@@ -364,14 +406,7 @@ impl Socket {
         bufs: &[IoSlice<'_>],
         flags: MessageFlags,
     ) -> Result<usize> {
-        let size = total_len(bufs.iter().map(IoSlice::len))?;
-        let mut msg = header.raw(false);
-        msg.msg_flags = self.effective(flags).as_raw();
-        // SAFETY: The socket is valid; `msg` points to buffers borrowed by `header`, and the
-        // kvec array describes `bufs.len()` readable buffers of `size` bytes in total.
-        to_len(unsafe {
-            bindings::kernel_sendmsg(self.as_ptr(), &mut msg, kvecs(bufs), bufs.len(), size)
-        })
+        self.sendmsg(&mut header.raw(false), bufs, flags)
     }
 
     /// Receives into several buffers (`kernel_recvmsg`).
@@ -386,22 +421,8 @@ impl Socket {
         bufs: &mut [IoSliceMut<'_>],
         flags: MessageFlags,
     ) -> Result<Received> {
-        let size = total_len(bufs.iter().map(IoSliceMut::len))?;
         let mut msg = header.raw(true);
-        let flags = self.effective(flags);
-        let count = bufs.len();
-        // SAFETY: The socket is valid; `msg` points to buffers borrowed by `header`, and the
-        // kvec array describes `count` writable buffers of `size` bytes in total.
-        let len = to_len(unsafe {
-            bindings::kernel_recvmsg(
-                self.as_ptr(),
-                &mut msg,
-                kvecs_mut(bufs),
-                count,
-                size,
-                flags.as_raw() as i32,
-            )
-        })?;
+        let len = self.recvmsg(&mut msg, bufs, flags)?;
         let peer = header.finish_receive(&msg);
         Ok(Received {
             len,
@@ -418,19 +439,13 @@ impl Socket {
         bufs: &[IoSlice<'_>],
         flags: MessageFlags,
     ) -> Result<usize> {
-        let size = total_len(bufs.iter().map(IoSlice::len))?;
         // SAFETY: `msghdr` is plain data; all-zero is an empty header.
         let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
         if let Some(to) = to {
             msg.msg_namelen = i32::try_from(to.len()).map_err(|_| EINVAL)?;
             msg.msg_name = to.as_mut_ptr().cast();
         }
-        msg.msg_flags = self.effective(flags).as_raw();
-        // SAFETY: The socket is valid; `msg` points to `to`, which outlives the call, and the
-        // kvec array describes `bufs.len()` readable buffers of `size` bytes in total.
-        to_len(unsafe {
-            bindings::kernel_sendmsg(self.as_ptr(), &mut msg, kvecs(bufs), bufs.len(), size)
-        })
+        self.sendmsg(&mut msg, bufs, flags)
     }
 
     /// Receives with a header built in place; fills `from` with the sender if
@@ -438,38 +453,38 @@ impl Socket {
     #[inline]
     pub(crate) fn recv_raw(
         &self,
-        from: Option<&mut SocketAddrStorage>,
+        mut from: Option<&mut SocketAddrStorage>,
         bufs: &mut [IoSliceMut<'_>],
         flags: MessageFlags,
     ) -> Result<(usize, MessageFlags)> {
-        let size = total_len(bufs.iter().map(IoSliceMut::len))?;
         // SAFETY: `msghdr` is plain data; all-zero is an empty header.
         let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
-        let mut from = from;
         if let Some(from) = from.as_deref_mut() {
             // Like the recvmsg syscall: length 0 in, the protocol sets it if it writes a name.
             msg.msg_name = from.as_mut_ptr().cast();
         }
-        let count = bufs.len();
-        // SAFETY: The socket is valid; `msg` points to `from`, a full `sockaddr_storage` that
-        // outlives the call, and the kvec array describes `count` writable buffers of `size`
-        // bytes in total.
-        let len = to_len(unsafe {
-            bindings::kernel_recvmsg(
-                self.as_ptr(),
-                &mut msg,
-                kvecs_mut(bufs),
-                count,
-                size,
-                self.effective(flags).as_raw() as i32,
-            )
-        })?;
+        let len = self.recvmsg(&mut msg, bufs, flags)?;
         if let Some(from) = from {
             let name_len = usize::try_from(msg.msg_namelen).unwrap_or(0);
             // SAFETY: After a receive, `msg_namelen` is the number of name bytes written.
             unsafe { from.set_len(name_len) }?;
         }
         Ok((len, MessageFlags::from_raw(msg.msg_flags)))
+    }
+
+    /// Sends all of `buf` on a connected stream, in as many sends as it takes.
+    ///
+    /// `EPIPE` if the stream stops taking data. May sleep unless non-blocking.
+    #[inline]
+    pub fn send_all(&self, buf: &[u8], flags: MessageFlags) -> Result {
+        let mut done = 0;
+        while let Some(rest) = buf.get(done..).filter(|r| !r.is_empty()) {
+            match self.send(rest, flags)? {
+                0 => return Err(EPIPE),
+                n => done = done.saturating_add(n),
+            }
+        }
+        Ok(())
     }
 
     /// Sends `buf` on a connected socket; returns the bytes sent, which may be fewer.

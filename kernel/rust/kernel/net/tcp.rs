@@ -216,14 +216,7 @@ impl TcpStream {
     /// Writes all of `buf`. May sleep.
     #[inline]
     pub fn write_all(&self, buf: &[u8]) -> Result {
-        let mut done = 0;
-        while let Some(rest) = buf.get(done..).filter(|r| !r.is_empty()) {
-            match self.write(rest)? {
-                0 => return Err(EPIPE),
-                n => done = done.saturating_add(n),
-            }
-        }
-        Ok(())
+        self.sock.send_all(buf, MessageFlags::NOSIGNAL)
     }
 
     /// Writes several buffers as one; returns the total written. May sleep.

@@ -110,14 +110,7 @@ impl UnixStream {
 
     /// Writes all of `buf`. May sleep.
     pub fn write_all(&self, buf: &[u8]) -> Result {
-        let mut done = 0;
-        while let Some(rest) = buf.get(done..).filter(|r| !r.is_empty()) {
-            match self.write(rest)? {
-                0 => return Err(EPIPE),
-                n => done = done.saturating_add(n),
-            }
-        }
-        Ok(())
+        self.sock.send_all(buf, MessageFlags::NOSIGNAL)
     }
 
     /// Shuts down one or both directions.

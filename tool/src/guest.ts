@@ -155,8 +155,8 @@ export class Guest {
       try {
         return await execOnce(port, command, Math.max(1000, deadline - Date.now()));
       } catch (e) {
-        // Slirp accepts before the guest listens; a reset means "not yet".
-        if (Date.now() > deadline || this.exitCode !== null) throw e;
+        // Only retry when the command cannot have started: never run it twice.
+        if (!(e instanceof NotStarted) || Date.now() > deadline || this.exitCode !== null) throw e;
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -196,25 +196,39 @@ export class Guest {
 
 const RC_MARK = '__KNET_RC=';
 
+/** A failure before the guest saw the command, which is safe to retry. */
+class NotStarted extends Error {}
+
 function execOnce(port: number, command: string, timeoutMs: number): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, '127.0.0.1');
     let out = '';
+    let settled = false;
+    const finish = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      f();
+    };
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new Error(`guest command timed out after ${timeoutMs} ms: ${command}`));
+      finish(() => reject(new Error(`guest command timed out after ${timeoutMs} ms: ${command}`)));
     }, timeoutMs);
-    sock.on('connect', () => sock.write(`${command}\necho ${RC_MARK}$?\nexit\n`));
+    // stderr too: the control shell's own stderr goes to the console.
+    sock.on('connect', () => sock.write(`{ ${command}\n} 2>&1\necho ${RC_MARK}$?\nexit\n`));
     sock.on('data', (d) => (out += d.toString('utf8')));
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
+    // A reset after the result arrived (nc closing) is not a failure: 'close' follows.
+    sock.on('error', () => undefined);
     sock.on('close', () => {
-      clearTimeout(timer);
       const i = out.lastIndexOf(RC_MARK);
-      if (i < 0) return reject(new Error(`guest control connection closed without a result for: ${command}`));
-      resolve({ code: Number.parseInt(out.slice(i + RC_MARK.length), 10), output: out.slice(0, i) });
+      if (i >= 0) {
+        finish(() => resolve({ code: Number.parseInt(out.slice(i + RC_MARK.length), 10), output: out.slice(0, i) }));
+      } else if (out === '') {
+        // Slirp accepts before the guest listens: nothing ran yet.
+        finish(() => reject(new NotStarted(`guest control connection closed before the command ran: ${command}`)));
+      } else {
+        finish(() => reject(new Error(`guest control connection closed without a result for: ${command}\n${out}`)));
+      }
     });
   });
 }

@@ -19,7 +19,7 @@ mod params;
 params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::c_str!("127.0.0.1").as_char_ptr().cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address of the echo server");
 params::module_param!(PORT: u16 = 7, "port", param_ops_ushort, "ushort", "TCP port of the echo server");
 params::module_param!(SIZE: u32 = 65536, "size", param_ops_uint, "uint", "bytes to send and check");
-params::module_param!(CHUNK: u32 = 16384, "chunk", param_ops_uint, "uint", "bytes in flight at a time (1..1048576)");
+params::module_param!(CHUNK: u32 = 16384, "chunk", param_ops_uint, "uint", "bytes in flight at a time (1..65536)");
 
 module! {
     type: EchoClient,
@@ -29,9 +29,10 @@ module! {
     license: "GPL",
 }
 
-/// Largest chunk: one chunk is sent, then read back, so neither side can
-/// fill its buffers and block forever; bigger chunks suit long, lossy paths.
-const MAX_CHUNK: usize = 1 << 20;
+/// Largest chunk. One chunk is sent, then read back: the whole echo of a
+/// chunk must fit in the socket buffers of both sides, or both block in
+/// their sends forever; 64 KiB fits the default buffers.
+const MAX_CHUNK: usize = 64 * 1024;
 
 struct EchoClient;
 

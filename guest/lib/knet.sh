@@ -31,7 +31,7 @@ udp_echo() {
 
 # The kernel log must have no warning, oops, BUG or leak report.
 check_kernel_log() {
-	if dmesg | grep -E 'WARNING:|BUG:|Oops|kmemleak|Kernel panic|UBSAN|KASAN'; then
+	if dmesg | grep -E 'WARNING:|BUG:|Oops|suspected memory leak|Kernel panic|UBSAN|KASAN'; then
 		fail "kernel log shows a problem"
 	fi
 }

@@ -38,7 +38,7 @@ export async function runGuest(a: Artifacts, timeoutMs: number): Promise<GuestRu
   mkdirSync(OUT_DIR, { recursive: true });
   const logFile = join(OUT_DIR, `console-${a.flavor}.log`);
   // The debug kernel soaks for 10 minutes; the normal run only briefly.
-  const soak = a.flavor === 'debug' ? 600 : 15;
+  const soak = Number(process.env.KNET_SOAK ?? (a.flavor === 'debug' ? 600 : 15));
   const guest = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'test', timeoutMs,
     extraAppend: [`knet.soak=${soak}`], memoryMiB: a.flavor === 'debug' ? 2048 : 1024 });
   let failure: string | undefined;

@@ -105,6 +105,31 @@ impl WorkItem for Connection {
     }
 }
 
+/// A long-running loop (accept or UDP) as a work item of this module.
+///
+/// Not `Queue::try_spawn`: its lock class key lives in the kernel crate while
+/// the name comes from the module, so lockdep warns when the module is
+/// reloaded. `new_work!` here keeps both in the module.
+#[pin_data]
+struct Loop {
+    shared: Arc<Shared>,
+    body: fn(&Arc<Shared>),
+    #[pin]
+    work: Work<Loop>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Loop { self.work }
+}
+
+impl WorkItem for Loop {
+    type Pointer = Arc<Loop>;
+
+    fn run(this: Arc<Loop>) {
+        (this.body)(&this.shared);
+    }
+}
+
 /// The module's workqueue, destroyed (after draining) when the module unloads.
 struct OwnedQueue(core::ptr::NonNull<bindings::workqueue_struct>);
 
@@ -209,20 +234,25 @@ impl kernel::Module for EchoServer {
     }
 }
 
-/// Runs `work` with a reference to the shared state on the module's workqueue.
-fn spawn(shared: &Arc<Shared>, work: fn(Arc<Shared>)) -> Result {
-    let s = shared.clone();
-    shared
-        .queue
-        .get()
-        .try_spawn(GFP_KERNEL, move || work(s))
-        .map_err(|_| ENOMEM)
+/// Runs `body` with the shared state on the module's workqueue.
+fn spawn(shared: &Arc<Shared>, body: fn(&Arc<Shared>)) -> Result {
+    let work = Arc::pin_init(
+        pin_init!(Loop {
+            shared: shared.clone(),
+            body,
+            work <- new_work!("rust_echo_server::loop"),
+        }),
+        GFP_KERNEL,
+    )?;
+    // A new work item is never already queued.
+    let _ = shared.queue.get().enqueue(work);
+    Ok(())
 }
 
-fn accept_loop(shared: Arc<Shared>) {
+fn accept_loop(shared: &Arc<Shared>) {
     while !shared.stopping.load(Ordering::Relaxed) {
         match shared.listener.accept_stream() {
-            Ok(stream) => admit(&shared, stream),
+            Ok(stream) => admit(shared, stream),
             // A shutdown (unload) ends accept with an error; anything else is retried.
             Err(_) if shared.stopping.load(Ordering::Relaxed) => break,
             Err(e) => pr_warn!("accept failed: {:?}\n", e),
@@ -280,7 +310,7 @@ fn echo_stream(shared: &Shared, stream: &TcpStream) {
     let _ = stream.shutdown(Shutdown::Both);
 }
 
-fn udp_loop(shared: Arc<Shared>) {
+fn udp_loop(shared: &Arc<Shared>) {
     let Ok(mut buf) = KVec::from_elem(0u8, UDP_BUFFER, GFP_KERNEL) else {
         return;
     };

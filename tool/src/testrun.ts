@@ -64,7 +64,7 @@ export async function testCommand(o: TestOptions): Promise<number> {
   const lint: CheckResult[] = o.skipLint ? [] : await stage('lint (rustfmtcheck, rustdoc)', () => lintChecks(a.tree, a.build));
   const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? (o.flavor === 'debug' ? 2400_000 : 600_000)));
   const host: HostResult[] = await stage('host tests (node:test)', () =>
-    runHostTests(o.filter, { KNET_ARTIFACTS: JSON.stringify(a), KNET_TWO_HOST_MIB: o.flavor === 'debug' ? '16' : '1' }));
+    runHostTests(o.filter, { KNET_ARTIFACTS: JSON.stringify(a), KNET_TWO_HOST_MIB: o.flavor === 'debug' ? '64' : '1' }));
 
   // Print what failed, then the counts.
   let passed = 0, failed = 0, skipped = 0;

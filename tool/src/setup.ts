@@ -9,7 +9,7 @@ import { UserError, capture, run } from './run.js';
 export const PACKAGES = [
   'linux-source-6.12', 'rustc-web', 'rust-web-src', 'rust-web-clippy', 'rustfmt-web',
   'clang', 'lld', 'llvm', 'libclang-dev', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev',
-  'cpio', 'xz-utils', 'patch', 'make', 'gcc', 'busybox-static', 'socat', 'iproute2', 'qemu-system-x86',
+  'cpio', 'xz-utils', 'patch', 'make', 'gcc', 'libc6-dev', 'busybox-static', 'socat', 'iproute2', 'qemu-system-x86',
 ];
 
 /** The Rust toolchain the kernel is built with: Debian's, never rustup's. */

@@ -16,7 +16,7 @@ while [ $(date +%s) -lt $end ]; do
 		(tcp_echo $size TCP4:127.0.0.1:7 s$round.$c > /tmp/soak.bad.$c 2>&1 && echo $size > /tmp/soak.ok.$c && rm /tmp/soak.bad.$c) &
 		c=$((c + 1))
 	done
-	(tcp_echo 500000 TCP6:[::1]:7 s6.$round > /tmp/soak.bad.v6 2>&1 && echo 500000 > /tmp/soak.ok.v6 && rm /tmp/soak.bad.v6) &
+	(tcp_echo 500000 TCP6:[::1]:7 v6.$round > /tmp/soak.bad.v6 2>&1 && echo 500000 > /tmp/soak.ok.v6 && rm /tmp/soak.bad.v6) &
 	for size in 1 512 1400 9000; do
 		udp_echo $size UDP4:127.0.0.1:7 > /dev/null 2>&1 && datagrams=$((datagrams + 1))
 	done

@@ -102,10 +102,17 @@ async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, s
   return samples;
 }
 
-export interface BenchOptions { smoke: boolean; reps: number; modes: Mode[]; outDir?: string }
+export interface BenchOptions {
+  smoke: boolean;
+  reps: number;
+  modes: Mode[];
+  outDir?: string;
+  /** An already built kernel (the smoke test in make test); built here otherwise. */
+  artifacts?: Artifacts;
+}
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
-  const a = await prepare('test');
+  const a = o.artifacts ?? await prepare('test');
   const extras = await stage('benchmark contenders (C module, userspace server, load generator)', () => buildContenders(a));
   const initrd = await stage('benchmark initramfs', () => buildInitramfs(a.build, 'bench', extras));
   const samples: Sample[] = [];

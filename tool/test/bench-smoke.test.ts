@@ -9,11 +9,11 @@ import { runBench, workloads, SERVERS } from '../src/bench.js';
 import { lastArtifacts } from '../src/pipeline.js';
 import { worstLine } from '../src/benchreport.js';
 
-const built = process.env.KNET_ARTIFACTS || lastArtifacts();
+const built = process.env.KNET_ARTIFACTS ? JSON.parse(process.env.KNET_ARTIFACTS) : lastArtifacts();
 
 test('make bench --smoke measures every workload against every server', { skip: built ? false : 'no built kernel (run make build or make test)', timeout: 900_000 }, async () => {
   const out = join(tmpdir(), `knet-bench-smoke-${process.pid}`);
-  const r = await runBench({ smoke: true, reps: 1, modes: ['wall'], outDir: out });
+  const r = await runBench({ smoke: true, reps: 1, modes: ['wall'], outDir: out, artifacts: built });
   assert.equal(r.rows.length, workloads(true).length);
   for (const row of r.rows) {
     for (const s of SERVERS) {

@@ -44,6 +44,17 @@ impl AddressFamily {
     }
 }
 
+impl From<&core::net::SocketAddr> for AddressFamily {
+    /// `Inet` or `Inet6`, by the address.
+    fn from(addr: &core::net::SocketAddr) -> Self {
+        if addr.is_ipv4() {
+            Self::Inet
+        } else {
+            Self::Inet6
+        }
+    }
+}
+
 impl TryFrom<u16> for AddressFamily {
     type Error = Error;
 

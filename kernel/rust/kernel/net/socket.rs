@@ -442,7 +442,7 @@ impl Socket {
         // SAFETY: `msghdr` is plain data; all-zero is an empty header.
         let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
         if let Some(to) = to {
-            msg.msg_namelen = i32::try_from(to.len()).map_err(|_| EINVAL)?;
+            msg.msg_namelen = to_c_len(to.len())?;
             msg.msg_name = to.as_mut_ptr().cast();
         }
         self.sendmsg(&mut msg, bufs, flags)

@@ -20,11 +20,7 @@ use core::{mem::MaybeUninit, time::Duration};
 
 /// Creates a TCP socket of the family of `addr`.
 fn tcp_socket(ns: &Namespace, addr: &InetSocketAddr) -> Result<Socket> {
-    let family = if addr.is_ipv4() {
-        AddressFamily::Inet
-    } else {
-        AddressFamily::Inet6
-    };
+    let family = AddressFamily::from(addr);
     Socket::new_kern(ns, family, SocketType::Stream, IpProtocol::Tcp)
 }
 

@@ -52,11 +52,7 @@ pub struct UdpSocket {
 impl UdpSocket {
     /// Binds a UDP socket to `addr` in namespace `ns` (port 0 picks one). May sleep.
     pub fn bind(ns: &Namespace, addr: &InetSocketAddr) -> Result<Self> {
-        let family = if addr.is_ipv4() {
-            AddressFamily::Inet
-        } else {
-            AddressFamily::Inet6
-        };
+        let family = AddressFamily::from(addr);
         let sock = Socket::new_kern(ns, family, SocketType::Datagram, IpProtocol::Udp)?;
         sock.bind(&SocketAddr::from(*addr))?;
         // INVARIANT: A UDP socket.

@@ -2,7 +2,8 @@
 // host tests against the built kernel, and print one summary line.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OUT_DIR, Flavor } from './paths.js';
+import { GUEST_DIR, OUT_DIR, Flavor } from './paths.js';
+import { listFilesUnder } from './run.js';
 import { prepare, Artifacts } from './pipeline.js';
 import { stage, stageSummary } from './run.js';
 import { Guest } from './guest.js';
@@ -33,14 +34,20 @@ async function kmemleakCheck(guest: Guest): Promise<CheckResult> {
   return ours.length ? { name, status: 'fail', details: ours.join('\n') } : { name, status: 'pass', details: '' };
 }
 
+/** Guest test scripts (names without .sh) whose names match `filter`; all when there is none. */
+export function guestTestNames(filter?: RegExp): string[] {
+  return listFilesUnder(join(GUEST_DIR, 'tests')).filter((f) => f.endsWith('.sh'))
+    .map((f) => f.replace(/\.sh$/, '')).filter((n) => !filter || filter.test(n)).sort();
+}
+
 /** Boots the guest in test mode and returns its parsed console. */
-export async function runGuest(a: Artifacts, timeoutMs: number): Promise<GuestRun> {
+export async function runGuest(a: Artifacts, timeoutMs: number, filter?: RegExp): Promise<GuestRun> {
   mkdirSync(OUT_DIR, { recursive: true });
   const logFile = join(OUT_DIR, `console-${a.flavor}.log`);
   // The debug kernel soaks for 10 minutes; the normal run only briefly.
   const soak = Number(process.env.KNET_SOAK ?? (a.flavor === 'debug' ? 600 : 15));
   const guest = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'test', timeoutMs,
-    extraAppend: [`knet.soak=${soak}`], memoryMiB: a.flavor === 'debug' ? 2048 : 1024 });
+    extraAppend: [`knet.soak=${soak}`, ...(filter ? [`knet.tests=${guestTestNames(filter).join(',') || 'none'}`] : [])], memoryMiB: a.flavor === 'debug' ? 2048 : 1024 });
   let failure: string | undefined;
   try {
     await guest.waitFor(/KNET-READY/, timeoutMs);
@@ -62,7 +69,7 @@ export async function testCommand(o: TestOptions): Promise<number> {
   const started = Date.now();
   const a = await prepare(o.flavor);
   const lint: CheckResult[] = o.skipLint ? [] : await stage('lint (rustfmtcheck, rustdoc)', () => lintChecks(a.tree, a.build));
-  const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? (o.flavor === 'debug' ? 2400_000 : 600_000)));
+  const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? (o.flavor === 'debug' ? 2400_000 : 600_000), o.filter));
   const host: HostResult[] = await stage('host tests (node:test)', () =>
     runHostTests(o.filter, { KNET_ARTIFACTS: JSON.stringify(a), KNET_TWO_HOST_MIB: o.flavor === 'debug' ? '64' : '1' }));
 

@@ -1,0 +1,104 @@
+# Fault injection against knet code paths (sourced after knet.sh). The caller
+# sets F to a fault attribute directory in debugfs (failslab or
+# fail_page_alloc) and FAULTS to a name for messages. Debug kernel only.
+[ -d "$F" ] || { echo "no $FAULTS in this kernel (make test-debug has it)"; exit 77; }
+faults_off() { echo 0 > $F/probability; echo 1 > $F/interval; echo 7 > /proc/sys/kernel/printk; }
+trap 'faults_off; cleanup' EXIT
+# FAULTS_VERBOSE=2 prints the stack of every injected failure (to debug a script).
+echo ${FAULTS_VERBOSE:-0} > $F/verbose
+echo N > $F/ignore-gfp-wait
+echo 0 > $F/space
+
+# faults_on PROBABILITY [INTERVAL]: fail PROBABILITY % of every INTERVAL-th
+# allocation. `times` counts down on each injected failure, which is how
+# injected_failures counts them.
+LIMIT=1000000
+faults_on() { echo $LIMIT > $F/times; echo ${2:-1} > $F/interval; echo $1 > $F/probability; }
+injected_failures() { echo $((LIMIT - $(cat $F/times))); }
+
+# Module loads with failures aimed at the insmod task only: every load either
+# works (and then serves) or fails with an error.
+faults_on_module_load() {
+	echo 1 > $F/task-filter
+	ok=0; refused=0; userspace=0; i=0; injected=0
+	while [ $i -lt 30 ]; do
+		faults_on "$@"
+		if sh -c 'echo 1 > /proc/self/make-it-fail; exec insmod /lib/modules/knet/rust_echo_server.ko' 2>/tmp/insmod.err; then
+			ok=$((ok + 1))
+			faults_off
+			tcp_echo 1000 TCP4:127.0.0.1:7 fl$i || fail "a server loaded under $FAULTS does not echo"
+			unload_server
+		else
+			# busybox insmod exits with the load's errno (or its negation):
+			# it must be ENOMEM (12). When finit_module fails, busybox reads
+			# the file itself and calls init_module; under injection its
+			# own page faults can cut that read short, and the kernel then
+			# rightly rejects the image (ENOEXEC 8, EFAULT 14). 126, 127
+			# and signals: insmod never ran. Neither is about our code.
+			rc=$?
+			case $rc in
+			12|244) refused=$((refused + 1)) ;;
+			8|14|248|242|126|127|1[3-9][0-9]) userspace=$((userspace + 1)) ;;
+			*) fail "load failed with status $rc, not ENOMEM: $(cat /tmp/insmod.err)" ;;
+			esac
+		fi
+		faults_off
+		injected=$((injected + $(injected_failures)))
+		i=$((i + 1))
+	done
+	echo "under $FAULTS: $ok loads succeeded, $refused failed with ENOMEM, $userspace failed in insmod itself ($injected allocations failed)"
+	[ $refused -gt 0 ] || fail "no load failed: the injection never reached our code"
+	[ $ok -gt 0 ] || fail "no load succeeded: lower the probability so loaded servers are checked too"
+}
+
+# Failures in the kernel workers (where the server's work items run) while
+# clients are being served; the shell and the clients are spared. Afterwards
+# the server must serve again and unload.
+faults_while_serving() {
+	load_server
+	for p in /proc/[0-9]*; do
+		case "$(cat $p/comm 2>/dev/null)" in kworker*) echo 1 > $p/make-it-fail 2>/dev/null ;; esac
+	done
+	echo 1 > $F/task-filter
+	faults_on "$@"
+	rm -f /tmp/served.*
+	j=0
+	while [ $j -lt 16 ]; do
+		(tcp_echo 65536 TCP4:127.0.0.1:7 fs$j >/dev/null 2>&1 && touch /tmp/served.$j) &
+		j=$((j + 1))
+	done
+	wait
+	faults_off
+	injected=$(injected_failures)
+	served=$(ls /tmp/served.* 2>/dev/null | wc -l)
+	[ $injected -gt 0 ] || fail "no allocation failed while serving: the injection never reached the workers"
+	tcp_echo 65536 TCP4:127.0.0.1:7 after || fail "the server stopped serving after $FAULTS failures"
+	unload_server
+	echo "server kept serving through $injected $FAULTS failures ($served of 16 clients echoed in full meanwhile) and unloaded cleanly"
+}
+
+# The rust_net KUnit suite rerun with failures in the kernel threads it
+# starts (each case runs in a fresh kthread, which inherits make-it-fail from
+# kthreadd): failures allowed, crashes not. Then a clean rerun must pass.
+# KUnit prints reruns on the console too: keep them off it, so only the
+# boot-time results are counted; these are read from debugfs.
+faults_in_rust_net() {
+	R=/sys/kernel/debug/kunit/rust_net
+	echo 1 > /proc/sys/kernel/printk
+	seen=$(dmesg | wc -l)
+	echo 1 > /proc/2/make-it-fail
+	echo 1 > $F/task-filter
+	faults_on "$@"
+	echo go > $R/run
+	faults_off
+	echo 0 > /proc/2/make-it-fail
+	injected=$(injected_failures)
+	[ $injected -gt 0 ] || fail "no allocation failed in the rust_net rerun"
+	echo "rust_net under $FAULTS: $injected allocations failed, $(grep -c '^    not ok' $R/results) case(s) failed on them"
+	# The cases' diagnostics are in the kernel log (kept off the console).
+	echo "what they reported: $(dmesg | tail -n +$((seen + 1)) | grep -o 'unexpected error: E[A-Z]*\|EXPECTATION FAILED' | sort | uniq -c | tr -s ' \n' ' ')"
+	echo go > $R/run
+	echo 7 > /proc/sys/kernel/printk
+	grep -q '^ok .* rust_net' $R/results || fail "rust_net does not pass again after $FAULTS: $(grep 'not ok' $R/results)"
+	echo "rust_net passes again once $FAULTS is off"
+}

@@ -30,7 +30,7 @@ async function kmemleakCheck(guest: Guest): Promise<CheckResult> {
   if (r.code !== 0) return { name, status: 'fail', details: `kmemleak is not available: ${r.output}` };
   const ours = ourLeaks(r.output);
   const all = (r.output.match(/^unreferenced object/gm) ?? []).length;
-  if (all) console.log(`    kmemleak: ${all} report(s), ${ours.length} in knet code`);
+  console.log(`    kmemleak: ${all} suspected leak(s) in the whole kernel, ${ours.length} in knet code`);
   return ours.length ? { name, status: 'fail', details: ours.join('\n') } : { name, status: 'pass', details: '' };
 }
 
@@ -99,7 +99,7 @@ export async function testCommand(o: TestOptions): Promise<number> {
     failed++;
     failures.unshift(`guest run (${g.logFile})\n${runProblems.join('\n')}${g.problems.length ? '' : `\nlast console lines:\n${lastLines(readConsole(g), 25)}`}`);
   }
-  writeReport(o.flavor, { artifacts: a, lint, kunit: g.ktap, consoleProblems: g.problems, host, runProblems, stages: stageSummary(), passed, failed, skipped });
+  writeReport(o.flavor, { artifacts: a, lint, guestChecks: g.checks, kunit: g.ktap, consoleProblems: g.problems, host, runProblems, stages: stageSummary(), passed, failed, skipped });
 
   console.log('\n==> stage times');
   for (const s of stageSummary()) console.log(`    ${s.name.padEnd(48)} ${s.seconds.toFixed(1).padStart(7)} s`);

@@ -18,6 +18,13 @@ export function makeVars(build: string): string[] {
   ];
 }
 
+/**
+ * Flags of the build proper. Every make call in the build directory passes
+ * them: `rustdoc` and the others build the Rust crates first, and with other
+ * flags they would rebuild them without clippy (and the next build again with).
+ */
+export const BUILD_FLAGS = ['CLIPPY=1', 'KRUSTFLAGS=-Dwarnings'];
+
 export function logPath(name: string): string {
   mkdirSync(join(CACHE, 'logs'), { recursive: true });
   return join(CACHE, 'logs', name);
@@ -65,7 +72,7 @@ export async function buildKernel(tree: string, build: string, flavor: Flavor): 
   const log = logPath(`build-${flavor}.log`);
   const jobs = String(cpus().length + 1);
   await run('sh', ['-c', `: > "${log}"`]);
-  await kernelMake(tree, build, log)([`-j${jobs}`, 'CLIPPY=1', 'KRUSTFLAGS=-Dwarnings', 'bzImage', 'modules']);
+  await kernelMake(tree, build, log)([`-j${jobs}`, ...BUILD_FLAGS, 'bzImage', 'modules']);
   const warnings = rustWarnings(existsSync(log) ? readFileSync(log, 'utf8') : '');
   if (warnings.length) {
     throw new UserError(`the build emitted ${warnings.length} Rust warning(s) (the stock tree has none, so they are ours):\n${warnings.join('\n\n')}\n(full log: ${log})`);

@@ -1,7 +1,7 @@
 // Style and documentation checks on the kernel's Rust code: the stock tree is
 // clean, so any finding is ours. Each check is one counted test.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { kernelMake, logPath, rustWarnings } from './build.js';
+import { BUILD_FLAGS, kernelMake, logPath, rustWarnings } from './build.js';
 
 export interface CheckResult { name: string; status: 'pass' | 'fail'; details: string }
 
@@ -21,11 +21,11 @@ export async function lintChecks(tree: string, build: string): Promise<CheckResu
   writeFileSync(docLog, '');
   return [
     await check('lint: make rustfmtcheck', async () => {
-      await kernelMake(tree, build, fmtLog)(['rustfmtcheck']);
+      await kernelMake(tree, build, fmtLog)([...BUILD_FLAGS, 'rustfmtcheck']);
       return undefined;
     }),
     await check('lint: make rustdoc (no warnings)', async () => {
-      await kernelMake(tree, build, docLog)(['rustdoc']);
+      await kernelMake(tree, build, docLog)([...BUILD_FLAGS, 'rustdoc']);
       const w = rustWarnings(readFileSync(docLog, 'utf8'));
       return w.length ? w.join('\n\n') : undefined;
     }),

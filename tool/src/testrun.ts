@@ -68,10 +68,13 @@ function lastLines(text: string, n: number): string {
 export async function testCommand(o: TestOptions): Promise<number> {
   const started = Date.now();
   const a = await prepare(o.flavor);
-  const lint: CheckResult[] = o.skipLint ? [] : await stage('lint (rustfmtcheck, rustdoc)', () => lintChecks(a.tree, a.build));
+  // Lint is make on one core while the guest is QEMU on the other: run them side by side.
+  const linting: Promise<CheckResult[]> = o.skipLint ? Promise.resolve([]) : stage('lint (rustfmtcheck, rustdoc; beside the guest)', () => lintChecks(a.tree, a.build));
   const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? (o.flavor === 'debug' ? 2400_000 : 600_000), o.filter));
   const host: HostResult[] = await stage('host tests (node:test)', () =>
     runHostTests(o.filter, { KNET_ARTIFACTS: JSON.stringify(a), KNET_TWO_HOST_MIB: o.flavor === 'debug' ? '64' : '1' }));
+
+  const lint = await linting;
 
   // Print what failed, then the counts.
   let passed = 0, failed = 0, skipped = 0;

@@ -46,7 +46,7 @@ static struct socket *listener, *udp;
 static struct conn **conns;
 static DEFINE_MUTEX(conns_lock);
 static bool stopping;
-static atomic_long_t connections, refused, tcp_bytes, datagrams, udp_bytes, truncated;
+static atomic_long_t connections, refused, tcp_bytes, datagrams, udp_bytes, truncated, dropped;
 static struct work_struct accept_work, udp_work;
 
 static int make_addr(struct sockaddr_storage *ss, u16 port)
@@ -89,6 +89,8 @@ static void conn_work(struct work_struct *work)
 	struct conn *c = container_of(work, struct conn, work);
 	void *buf = kmalloc(TCP_BUFFER, GFP_KERNEL);
 
+	if (!buf)
+		atomic_long_inc(&dropped);
 	while (buf) {
 		struct msghdr msg = {};
 		struct kvec iov = { .iov_base = buf, .iov_len = TCP_BUFFER };
@@ -113,6 +115,7 @@ static void admit(struct socket *sock)
 	unsigned int i;
 
 	if (!c) {
+		atomic_long_inc(&dropped);
 		sock_release(sock);
 		return;
 	}
@@ -242,10 +245,11 @@ static void __exit c_echo_exit(void)
 	sock_release(udp);
 	sock_release(listener);
 	kfree(conns);
-	pr_info("unloaded: connections=%ld refused=%ld tcp_bytes=%ld datagrams=%ld udp_bytes=%ld truncated=%ld\n",
+	pr_info("unloaded: connections=%ld refused=%ld tcp_bytes=%ld datagrams=%ld udp_bytes=%ld truncated=%ld dropped=%ld\n",
 		atomic_long_read(&connections), atomic_long_read(&refused),
 		atomic_long_read(&tcp_bytes), atomic_long_read(&datagrams),
-		atomic_long_read(&udp_bytes), atomic_long_read(&truncated));
+		atomic_long_read(&udp_bytes), atomic_long_read(&truncated),
+		atomic_long_read(&dropped));
 }
 
 module_init(c_echo_init);

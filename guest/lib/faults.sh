@@ -55,6 +55,7 @@ faults_on_module_load() {
 # clients are being served; the shell and the clients are spared. Afterwards
 # the server must serve again and unload.
 faults_while_serving() {
+	seen=$(dmesg | wc -l)
 	load_server
 	for p in /proc/[0-9]*; do
 		case "$(cat $p/comm 2>/dev/null)" in kworker*) echo 1 > $p/make-it-fail 2>/dev/null ;; esac
@@ -75,6 +76,10 @@ faults_while_serving() {
 	tcp_echo 65536 TCP4:127.0.0.1:7 after || fail "the server stopped serving after $FAULTS failures"
 	unload_server
 	echo "server kept serving through $injected $FAULTS failures ($served of 16 clients echoed in full meanwhile) and unloaded cleanly"
+	dmesg | tail -n +$((seen + 1)) > /tmp/served.log
+	echo "server counters: $(grep 'unloaded:' /tmp/served.log | sed 's/.*unloaded: //')"
+	accepts=$(grep -o 'accept failed: E[A-Z]*' /tmp/served.log | sort | uniq -c | tr -s ' \n' ' ')
+	echo "failed accepts: ${accepts:-none}"
 }
 
 # The rust_net KUnit suite rerun with failures in the kernel threads it

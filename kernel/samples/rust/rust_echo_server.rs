@@ -16,6 +16,8 @@
 //!
 //! Connections over `max_conns` are accepted and closed at once (and
 //! counted as refused): the client sees the connection end without data.
+//! So are connections whose worker or buffer cannot be allocated (counted
+//! as dropped).
 //!
 //! Unloading shuts down the listener, the UDP socket and every connection,
 //! which wakes every blocked worker, then waits for them and logs the counters.
@@ -65,6 +67,8 @@ struct Stats {
     datagrams: AtomicUsize,
     udp_bytes: AtomicUsize,
     truncated: AtomicUsize,
+    /// Connections closed at once because memory for them ran out.
+    dropped: AtomicUsize,
 }
 
 /// State shared by the module and its workers.
@@ -279,6 +283,7 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
             work <- new_work!("rust_echo_server::conn"),
         });
         let Ok(conn) = Arc::pin_init(init, GFP_KERNEL) else {
+            shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
         conns[slot] = Some(conn.clone());
@@ -292,6 +297,7 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
 fn echo_stream(shared: &Shared, stream: &TcpStream) {
     // Never cleared: reads fill it and only what they filled is echoed.
     let Ok(mut buf) = KVec::<u8>::with_capacity(TCP_BUFFER, GFP_KERNEL) else {
+        shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
         return;
     };
     loop {
@@ -347,13 +353,14 @@ impl Drop for EchoServer {
         drop(self.queue.take());
         let s = &shared.stats;
         pr_info!(
-            "unloaded: connections={} refused={} tcp_bytes={} datagrams={} udp_bytes={} truncated={}\n",
+            "unloaded: connections={} refused={} tcp_bytes={} datagrams={} udp_bytes={} truncated={} dropped={}\n",
             s.connections.load(Ordering::Relaxed),
             s.refused.load(Ordering::Relaxed),
             s.tcp_bytes.load(Ordering::Relaxed),
             s.datagrams.load(Ordering::Relaxed),
             s.udp_bytes.load(Ordering::Relaxed),
             s.truncated.load(Ordering::Relaxed),
+            s.dropped.load(Ordering::Relaxed),
         );
     }
 }

@@ -90,9 +90,9 @@ static double now(void)
 }
 
 /*
- * Seconds since start, at least one tick of the clock: the tinyconfig guest
- * has no HPET or PM timer to calibrate the TSC against, so its clock is
- * jiffies (4 ms) and a smoke-sized run can end within one tick.
+ * Seconds since start, at least one tick of the clock. Under plain TCG the
+ * guest cannot calibrate its TSC (no HPET or PM timer without ACPI), so its
+ * clock is jiffies (4 ms) and a smoke-sized run can end within one tick.
  */
 static double elapsed(double start)
 {

@@ -7,6 +7,7 @@
  * the way a kernel developer would write it in C.
  */
 
+#include <linux/delay.h>
 #include <linux/inet.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -149,6 +150,7 @@ static void accept_fn(struct work_struct *work)
 			if (READ_ONCE(stopping))
 				break;
 			pr_warn("accept failed: %d\n", err);
+			msleep(100);	/* as the Rust server: do not spin on a repeating error */
 			continue;
 		}
 		admit(sock);

@@ -32,9 +32,10 @@ use kernel::{
         tcp::{TcpListener, TcpStream},
         udp::UdpSocket,
     },
-    new_mutex,
+    new_condvar, new_mutex,
     prelude::*,
-    sync::{Arc, Mutex},
+    sync::{Arc, CondVar, Mutex},
+    time::msecs_to_jiffies,
     workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
 };
 
@@ -57,6 +58,7 @@ module! {
 
 const TCP_BUFFER: usize = 16 * 1024;
 const UDP_BUFFER: usize = 65536;
+const BACKOFF_MS: u32 = 100;
 
 /// Counters, logged on unload.
 #[derive(Default)]
@@ -79,6 +81,9 @@ struct Shared {
     /// One slot per allowed connection; a connection owns its slot until its worker ends.
     #[pin]
     conns: Mutex<KVec<Option<Arc<Connection>>>>,
+    /// Where a worker waits after an error before it tries again; unload wakes it.
+    #[pin]
+    backoff: CondVar,
     stopping: AtomicBool,
     stats: Stats,
     queue: QueuePtr,
@@ -216,6 +221,7 @@ impl kernel::Module for EchoServer {
                 listener,
                 udp,
                 conns <- new_mutex!(slots, "rust_echo_server::conns"),
+                backoff <- new_condvar!("rust_echo_server::backoff"),
                 stopping: AtomicBool::new(false),
                 stats: Stats::default(),
                 queue: QueuePtr(queue.0.as_ptr()),
@@ -259,8 +265,23 @@ fn accept_loop(shared: &Arc<Shared>) {
             Ok(stream) => admit(shared, stream),
             // A shutdown (unload) ends accept with an error; anything else is retried.
             Err(_) if shared.stopping.load(Ordering::Relaxed) => break,
-            Err(e) => pr_warn!("accept failed: {:?}\n", e),
+            Err(e) => {
+                pr_warn!("accept failed: {:?}\n", e);
+                back_off(shared);
+            }
         }
+    }
+}
+
+/// Waits a little after an error that may repeat at once (no memory, no
+/// file), so a worker does not spin on it; unload cuts the wait short.
+fn back_off(shared: &Shared) {
+    let mut conns = shared.conns.lock();
+    // Checked under the lock unload sets it under, so its wake-up is not missed.
+    if !shared.stopping.load(Ordering::Relaxed) {
+        let _ = shared
+            .backoff
+            .wait_interruptible_timeout(&mut conns, msecs_to_jiffies(BACKOFF_MS));
     }
 }
 
@@ -332,7 +353,7 @@ fn udp_loop(shared: &Arc<Shared>) {
                 }
             }
             Err(e) if e == ESHUTDOWN => break,
-            Err(_) => {}
+            Err(_) => back_off(shared),
         }
     }
 }
@@ -343,6 +364,7 @@ impl Drop for EchoServer {
         {
             let conns = shared.conns.lock();
             shared.stopping.store(true, Ordering::Relaxed);
+            shared.backoff.notify_all();
             for conn in conns.iter().flatten() {
                 let _ = conn.stream.shutdown(Shutdown::Both);
             }

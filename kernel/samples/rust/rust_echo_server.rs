@@ -17,7 +17,8 @@
 //! Connections over `max_conns` are accepted and closed at once (and
 //! counted as refused): the client sees the connection end without data.
 //! So are connections whose worker or buffer cannot be allocated (counted
-//! as dropped).
+//! as dropped). After an accept or receive error, which may repeat at once
+//! when memory is short, a worker waits 100 ms instead of spinning.
 //!
 //! Unloading shuts down the listener, the UDP socket and every connection,
 //! which wakes every blocked worker, then waits for them and logs the counters.

@@ -167,6 +167,8 @@ static void udp_fn(struct work_struct *work)
 		struct kvec iov = { .iov_base = buf, .iov_len = UDP_BUFFER };
 		int n = kernel_recvmsg(udp, &msg, &iov, 1, UDP_BUFFER, 0);
 
+		if (n < 0 && !READ_ONCE(stopping))
+			msleep(100);	/* as the Rust server: do not spin on a repeating error */
 		if (n < 0 || (n == 0 && !msg.msg_namelen))
 			continue;
 		if (msg.msg_flags & MSG_TRUNC)

@@ -23,27 +23,26 @@ faults_on_module_load() {
 	ok=0; refused=0; userspace=0; i=0; injected=0
 	while [ $i -lt 30 ]; do
 		faults_on "$@"
-		if sh -c 'echo 1 > /proc/self/make-it-fail; exec insmod /lib/modules/knet/rust_echo_server.ko' 2>/tmp/insmod.err; then
-			ok=$((ok + 1))
-			faults_off
-			tcp_echo 1000 TCP4:127.0.0.1:7 fl$i || fail "a server loaded under $FAULTS does not echo"
-			unload_server
-		else
-			# busybox insmod exits with the load's errno (or its negation):
-			# it must be ENOMEM (12). When finit_module fails, busybox reads
-			# the file itself and calls init_module; under injection its
-			# own page faults can cut that read short, and the kernel then
-			# rightly rejects the image (ENOEXEC 8, EFAULT 14). 126, 127
-			# and signals: insmod never ran. Neither is about our code.
-			rc=$?
-			case $rc in
-			12|244) refused=$((refused + 1)) ;;
-			8|14|248|242|126|127|1[3-9][0-9]) userspace=$((userspace + 1)) ;;
-			*) fail "load failed with status $rc, not ENOMEM: $(cat /tmp/insmod.err)" ;;
-			esac
-		fi
+		sh -c 'echo 1 > /proc/self/make-it-fail; exec insmod /lib/modules/knet/rust_echo_server.ko' 2>/tmp/insmod.err
+		rc=$?
 		faults_off
 		injected=$((injected + $(injected_failures)))
+		# busybox insmod exits with the load's errno (or its negation): it
+		# must be ENOMEM (12). When finit_module fails, busybox reads the
+		# file itself and calls init_module; under injection its own page
+		# faults can cut that read short, and the kernel then rightly
+		# rejects the image (ENOEXEC 8, EFAULT 14). 126, 127 and signals:
+		# insmod never ran. Neither is about our code.
+		case $rc in
+		0)
+			ok=$((ok + 1))
+			tcp_echo 1000 TCP4:127.0.0.1:7 fl$i || fail "a server loaded under $FAULTS does not echo"
+			unload_server
+			;;
+		12|244) refused=$((refused + 1)) ;;
+		8|14|248|242|126|127|1[3-9][0-9]) userspace=$((userspace + 1)) ;;
+		*) fail "load failed with status $rc, not ENOMEM: $(cat /tmp/insmod.err)" ;;
+		esac
 		i=$((i + 1))
 	done
 	echo "under $FAULTS: $ok loads succeeded, $refused failed with ENOMEM, $userspace failed in insmod itself ($injected allocations failed)"
@@ -55,7 +54,7 @@ faults_on_module_load() {
 # clients are being served; the shell and the clients are spared. Afterwards
 # the server must serve again and unload.
 faults_while_serving() {
-	seen=$(dmesg | wc -l)
+	kernel_log_mark serving-$FAULTS
 	load_server
 	for p in /proc/[0-9]*; do
 		case "$(cat $p/comm 2>/dev/null)" in kworker*) echo 1 > $p/make-it-fail 2>/dev/null ;; esac
@@ -76,7 +75,7 @@ faults_while_serving() {
 	tcp_echo 65536 TCP4:127.0.0.1:7 after || fail "the server stopped serving after $FAULTS failures"
 	unload_server
 	echo "server kept serving through $injected $FAULTS failures ($served of 16 clients echoed in full meanwhile) and unloaded cleanly"
-	dmesg | tail -n +$((seen + 1)) > /tmp/served.log
+	kernel_log_since serving-$FAULTS > /tmp/served.log
 	echo "server counters: $(grep 'unloaded:' /tmp/served.log | sed 's/.*unloaded: //')"
 	accepts=$(grep -o 'accept failed: E[A-Z]*' /tmp/served.log | sort | uniq -c | tr -s ' \n' ' ')
 	echo "failed accepts: ${accepts:-none}"
@@ -90,7 +89,7 @@ faults_while_serving() {
 faults_in_rust_net() {
 	R=/sys/kernel/debug/kunit/rust_net
 	echo 1 > /proc/sys/kernel/printk
-	seen=$(dmesg | wc -l)
+	kernel_log_mark rust_net-$FAULTS
 	echo 1 > /proc/2/make-it-fail
 	echo 1 > $F/task-filter
 	faults_on "$@"
@@ -101,7 +100,8 @@ faults_in_rust_net() {
 	[ $injected -gt 0 ] || fail "no allocation failed in the rust_net rerun"
 	echo "rust_net under $FAULTS: $injected allocations failed, $(grep -c '^    not ok' $R/results) case(s) failed on them"
 	# The cases' diagnostics are in the kernel log (kept off the console).
-	echo "what they reported: $(dmesg | tail -n +$((seen + 1)) | grep -o 'unexpected error: E[A-Z]*\|EXPECTATION FAILED' | sort | uniq -c | tr -s ' \n' ' ')"
+	reported=$(kernel_log_since rust_net-$FAULTS | grep -o 'unexpected error: E[A-Z]*\|EXPECTATION FAILED' | sort | uniq -c | tr -s ' \n' ' ')
+	echo "what they reported: ${reported:-none in the kernel log}"
 	echo go > $R/run
 	echo 7 > /proc/sys/kernel/printk
 	grep -q '^ok .* rust_net' $R/results || fail "rust_net does not pass again after $FAULTS: $(grep 'not ok' $R/results)"

@@ -29,6 +29,10 @@ udp_echo() {
 	cmp -s /tmp/udp.in /tmp/udp.out || { echo "UDP echo of $1 bytes via $2 differs ($(wc -c < /tmp/udp.out) bytes back)"; return 1; }
 }
 
+# kernel_log_mark TAG, then kernel_log_since TAG: the kernel log after the mark.
+kernel_log_mark() { echo "knet-mark: $1" > /dev/kmsg; }
+kernel_log_since() { dmesg | sed -n "/knet-mark: $1\$/,\$p"; }
+
 # The kernel log must have no warning, oops, BUG or leak report.
 check_kernel_log() {
 	if dmesg | grep -E 'WARNING:|BUG:|Oops|suspected memory leak|Kernel panic|UBSAN|KASAN'; then

@@ -7,6 +7,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 cleanup() {
 	rmmod rust_echo_client 2>/dev/null
 	rmmod rust_echo_server 2>/dev/null
+	rmmod rust_net_fuzz 2>/dev/null
 	kill $(jobs -p) 2>/dev/null
 }
 trap cleanup EXIT

@@ -55,7 +55,7 @@ export const SERIES: SeriesEntry[] = [
   {
     subject: 'rust: net: add KUnit tests for sockets',
     body: 'Tests on real loopback sockets, run at boot with the doctests.',
-    files: ['rust/kernel/net/tests.rs'],
+    files: ['rust/kernel/net/tests.rs', 'rust/kernel/net/tests/soundness.rs'],
   },
   {
     subject: 'rust: net: add TCP, UDP and Unix socket wrappers',
@@ -67,6 +67,11 @@ export const SERIES: SeriesEntry[] = [
     subject: 'rust: net: add echo server and client samples',
     body: 'A TCP and UDP echo server module and a client module that checks an\necho byte for byte: the first users of kernel::net.',
     files: ['samples/rust/module_params.rs', 'samples/rust/rust_echo_server.rs', 'samples/rust/rust_echo_client.rs'],
+  },
+  {
+    subject: 'rust: net: add an API fuzzer sample',
+    body: 'A test module that drives random sequences of safe kernel::net calls,\nseeded and replayable, including blocking calls from a second task while\nthe first shuts the socket down or drops it. Run on a KASAN and lockdep\nkernel, any report it causes is a bug in the abstraction.',
+    files: ['samples/rust/rust_net_fuzz.rs'],
   },
   { subject: 'rust: net: add echo samples to the build', patch: '0004-rust-net-add-echo-samples-to-the-build.patch', body: '' },
 ];

@@ -46,8 +46,10 @@ export async function runGuest(a: Artifacts, timeoutMs: number, filter?: RegExp)
   const logFile = join(OUT_DIR, `console-${a.flavor}.log`);
   // The debug kernel soaks for 10 minutes; the normal run only briefly.
   const soak = Number(process.env.KNET_SOAK ?? (a.flavor === 'debug' ? 600 : 15));
+  // API fuzzer operations: the debug kernel's KASAN/lockdep run is the proof, the normal run a smoke test.
+  const fuzz = Number(process.env.KNET_FUZZ ?? (a.flavor === 'debug' ? 200000 : 4000));
   const guest = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'test', timeoutMs,
-    extraAppend: [`knet.soak=${soak}`, ...(filter ? [`knet.tests=${guestTestNames(filter).join(',') || 'none'}`] : [])], memoryMiB: a.flavor === 'debug' ? 2048 : 1024 });
+    extraAppend: [`knet.soak=${soak}`, `knet.fuzz=${fuzz}`, ...(filter ? [`knet.tests=${guestTestNames(filter).join(',') || 'none'}`] : [])], memoryMiB: a.flavor === 'debug' ? 2048 : 1024 });
   let failure: string | undefined;
   try {
     await guest.waitFor(/KNET-READY/, timeoutMs);

@@ -46,7 +46,22 @@ int rust_helper_sock_getsockopt_kernel(struct socket *sock, int optname,
 				  KERNEL_SOCKPTR(optlen));
 }
 
-int rust_helper_ip6_sock_set_v6only(struct sock *sk)
+bool rust_helper_sk_is_inet(const struct sock *sk)
 {
-	return ip6_sock_set_v6only(sk);
+	return sk_is_inet(sk);
+}
+
+bool rust_helper_sk_is_tcp(const struct sock *sk)
+{
+	return sk_is_tcp(sk);
+}
+
+struct net *rust_helper_sock_net(const struct sock *sk)
+{
+	return sock_net(sk);
+}
+
+size_t rust_helper_msg_data_left(struct msghdr *msg)
+{
+	return msg_data_left(msg);
 }

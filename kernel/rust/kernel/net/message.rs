@@ -13,7 +13,11 @@ use crate::{
     bindings,
     error::{code::EINVAL, Result},
 };
-use core::{marker::PhantomData, mem::size_of, mem::MaybeUninit, ops};
+use core::{
+    marker::PhantomData,
+    mem::{align_of, size_of, MaybeUninit},
+    ops,
+};
 
 /// Flags of a send or receive call, and those the kernel reports back (`MSG_*`).
 ///
@@ -58,7 +62,39 @@ impl MessageFlags {
     /// `MSG_MORE`: more data follows, hold back a partial frame.
     pub const MORE: Self = Self(bindings::MSG_MORE);
 
-    /// Flags from their C value; unknown bits are kept and the kernel decides.
+    /// The flags a send may carry.
+    ///
+    /// Everything else is refused with `EINVAL`: the kernel-internal flags
+    /// (`MSG_SPLICE_PAGES` and the other `MSG_INTERNAL_SENDMSG_FLAGS`, which
+    /// make the stack take page references to the caller's buffer and which
+    /// the syscalls strip), `MSG_ZEROCOPY` (completion notifications for a
+    /// buffer that is only borrowed for the call), `MSG_FASTOPEN`,
+    /// `MSG_PROBE` and the compat and `CLOEXEC` bits.
+    pub const SEND_ALLOWED: Self = Self(
+        Self::OOB.0
+            | Self::DONTROUTE.0
+            | Self::DONTWAIT.0
+            | Self::EOR.0
+            | Self::CONFIRM.0
+            | Self::NOSIGNAL.0
+            | Self::MORE.0,
+    );
+
+    /// The flags a receive may carry; everything else is refused with `EINVAL`.
+    pub const RECV_ALLOWED: Self = Self(
+        Self::OOB.0
+            | Self::PEEK.0
+            | Self::TRUNC.0
+            | Self::DONTWAIT.0
+            | Self::WAITALL.0
+            | Self::ERRQUEUE.0,
+    );
+
+    /// Flags from their C value, as the kernel reports them in `msg_flags`.
+    ///
+    /// Any bit is kept; a send or receive refuses the bits it does not allow
+    /// ([`SEND_ALLOWED`](Self::SEND_ALLOWED), [`RECV_ALLOWED`](Self::RECV_ALLOWED))
+    /// with `EINVAL`, so unknown bits never reach the protocol.
     pub const fn from_raw(raw: u32) -> Self {
         Self(raw)
     }
@@ -66,6 +102,16 @@ impl MessageFlags {
     /// The C value.
     pub const fn as_raw(self) -> u32 {
         self.0
+    }
+
+    /// `self` if every flag in it is in `allowed`, `EINVAL` otherwise.
+    #[inline]
+    pub(crate) fn only(self, allowed: Self) -> Result<Self> {
+        if self.0 & !allowed.0 == 0 {
+            Ok(self)
+        } else {
+            Err(EINVAL)
+        }
     }
 
     /// Whether every flag of `other` is set.
@@ -191,8 +237,8 @@ pub(crate) fn kvecs_mut(bufs: &mut [IoSliceMut<'_>]) -> *mut bindings::kvec {
 /// What a receive call got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received {
-    /// Bytes copied into the buffers (with [`MessageFlags::TRUNC`] passed in: the real
-    /// datagram length, which may be larger).
+    /// Bytes received (with [`MessageFlags::TRUNC`] passed in: the real datagram length,
+    /// which may be larger than what was copied).
     pub len: usize,
     /// Flags the kernel reported (`msg_flags`).
     pub flags: MessageFlags,
@@ -208,9 +254,148 @@ impl Received {
     }
 }
 
-/// A message header (`struct msghdr`) for [`Socket::send_msg`] and
-/// [`Socket::recv_msg`]: where to send to or the room for the sender's
-/// address, and a control (ancillary data) buffer.
+/// A received datagram: how long it was, who sent it, whether it was cut.
+///
+/// `A` is the address type of the protocol: [`InetSocketAddr`] for UDP,
+/// [`UnixAddr`](super::addr::UnixAddr) for Unix datagram sockets. A datagram
+/// that did not fit is consumed and reported as truncated, never as an error.
+///
+/// [`InetSocketAddr`]: super::addr::InetSocketAddr
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Datagram<A> {
+    /// Bytes copied into the buffer.
+    pub len: usize,
+    /// The sender.
+    pub from: A,
+    /// The datagram was longer than the buffer; the rest is lost.
+    pub truncated: bool,
+}
+
+/// The `struct msghdr` of one send or receive, built on the stack.
+///
+/// This is the only place a `msghdr` is built: an empty header, the address
+/// and control buffers attached, and what the kernel wrote back read out.
+///
+/// # Invariants
+///
+/// `msg_name` is null or points to a [`SocketAddrStorage`] (a full
+/// `sockaddr_storage`) borrowed for `'a`, with `msg_namelen` its encoded
+/// length when sending and 0 before a receive. `msg_control` is null or
+/// `msg_controllen` writable bytes, aligned for a `struct cmsghdr`, borrowed
+/// for `'a`. `msg_control_is_user` is false.
+pub(crate) struct RawHeader<'a> {
+    msg: bindings::msghdr,
+    _borrows: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> RawHeader<'a> {
+    /// An empty header.
+    #[inline]
+    fn empty() -> Self {
+        // INVARIANT: All-zero is a header without name or control, with a kernel control
+        // buffer (`msg_control_is_user` false).
+        Self {
+            // SAFETY: `msghdr` is plain data (pointers, integers, bitfields, an `iov_iter`
+            // that the kernel call sets up); all-zero is a valid value.
+            msg: unsafe { core::mem::zeroed() },
+            _borrows: PhantomData,
+        }
+    }
+
+    /// A header for sending, to `to` if given.
+    #[inline]
+    pub(crate) fn for_send(to: Option<&'a mut SocketAddrStorage>) -> Self {
+        let mut h = Self::empty();
+        if let Some(to) = to {
+            // The storage holds at most `STORAGE_SIZE` (128) bytes, so the length fits.
+            h.msg.msg_namelen = i32::try_from(to.len()).unwrap_or(0);
+            // INVARIANT: `to` is borrowed for `'a` and `msg_namelen` is its encoded length.
+            h.msg.msg_name = to.as_mut_ptr().cast();
+        }
+        h
+    }
+
+    /// A header for receiving: room for the sender's address in `from` and
+    /// for control messages in `control`, if given.
+    #[inline]
+    pub(crate) fn for_receive(
+        from: Option<&'a mut SocketAddrStorage>,
+        control: Option<&'a mut [u8]>,
+    ) -> Self {
+        let mut h = Self::empty();
+        if let Some(from) = from {
+            // INVARIANT: Like the recvmsg syscall, the length starts at 0; a protocol that
+            // reports a sender writes at most a `sockaddr_storage` and sets the length.
+            h.msg.msg_name = from.as_mut_ptr().cast();
+        }
+        if let Some(control) = control.map(align_control) {
+            h.msg.msg_controllen = control.len();
+            // INVARIANT: `control` is aligned for `cmsghdr`, writable and borrowed for `'a`.
+            h.msg.__bindgen_anon_1.msg_control = control.as_mut_ptr().cast();
+        }
+        h
+    }
+
+    /// The C header for the kernel call.
+    #[inline]
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut bindings::msghdr {
+        &mut self.msg
+    }
+
+    /// Sets the flags of a send (`kernel_sendmsg` takes them from the header).
+    #[inline]
+    pub(crate) fn set_flags(&mut self, flags: MessageFlags) {
+        self.msg.msg_flags = flags.as_raw();
+    }
+
+    /// Bytes of the data buffers the last call did not reach (`msg_data_left`).
+    ///
+    /// After a receive, the data buffers' total length minus this is what was
+    /// really copied into them, whatever length the protocol returned.
+    #[inline]
+    pub(crate) fn data_left(&mut self) -> usize {
+        // SAFETY: `msg` is a valid header; the helper only reads its iterator's count.
+        unsafe { bindings::msg_data_left(&mut self.msg) }
+    }
+
+    /// Flags the kernel reported.
+    #[inline]
+    pub(crate) fn flags(&self) -> MessageFlags {
+        MessageFlags::from_raw(self.msg.msg_flags)
+    }
+
+    /// Bytes of address the protocol wrote into the name buffer (0 if none).
+    #[inline]
+    pub(crate) fn name_len(&self) -> usize {
+        usize::try_from(self.msg.msg_namelen).unwrap_or(0)
+    }
+
+    /// Bytes of the control buffer left unused: `put_cmsg` advances the
+    /// buffer and shrinks `msg_controllen` as it writes.
+    #[inline]
+    pub(crate) fn control_left(&self) -> usize {
+        self.msg.msg_controllen
+    }
+}
+
+/// The part of `buf` aligned for a `struct cmsghdr`, which `put_cmsg` stores
+/// to directly (a fault on strict-alignment architectures otherwise).
+fn align_control(buf: &mut [u8]) -> &mut [u8] {
+    let skip = buf.as_ptr().align_offset(align_of::<bindings::cmsghdr>());
+    let len = buf.len();
+    buf.get_mut(skip.min(len)..).unwrap_or_default()
+}
+
+/// A message header for [`Socket::send_msg`] and [`Socket::recv_msg`]: the
+/// destination of a send, or room for the sender's address and for control
+/// (ancillary) messages of a receive.
+///
+/// Sending control messages is not supported: a control buffer on a send is
+/// refused with `EINVAL` (on Unix sockets it would let `SCM_RIGHTS` take
+/// files from the calling task's descriptor table). Unix sockets refuse a
+/// control buffer on receive too (`EOPNOTSUPP`): file descriptors passed by a
+/// peer would be installed into the calling task; without a buffer the kernel
+/// drops them and reports [`MessageFlags::CTRUNC`].
 ///
 /// [`Socket::send_msg`]: super::socket::Socket::send_msg
 /// [`Socket::recv_msg`]: super::socket::Socket::recv_msg
@@ -221,9 +406,9 @@ impl Received {
 /// use kernel::net::{addr::SocketAddr, message::MessageHeader};
 ///
 /// let mut control = [0u8; 64];
-/// let to: SocketAddr = "127.0.0.1:9".parse()?;
-/// let header = MessageHeader::new().to(&to).control(&mut control);
+/// let header = MessageHeader::new().with_peer().control(&mut control);
 /// assert_eq!(header.control_len(), 0);
+/// assert!(header.control_messages().next().is_none());
 /// # Ok::<(), Error>(())
 /// ```
 pub struct MessageHeader<'a> {
@@ -261,10 +446,13 @@ impl<'a> MessageHeader<'a> {
         self
     }
 
-    /// A control buffer: control messages to send, or room for those received.
+    /// For receiving: room for control messages.
+    ///
+    /// The kernel writes them from the first byte of `buf` aligned for a
+    /// `struct cmsghdr`.
     #[inline]
     pub fn control(mut self, buf: &'a mut [u8]) -> Self {
-        self.control = Some(buf);
+        self.control = Some(align_control(buf));
         self
     }
 
@@ -287,46 +475,44 @@ impl<'a> MessageHeader<'a> {
         self.flags
     }
 
-    /// Builds the C header for one call. The result borrows `self`'s buffers.
+    /// Whether a control buffer is attached.
     #[inline]
-    pub(crate) fn raw(&mut self, receiving: bool) -> bindings::msghdr {
-        // SAFETY: `msghdr` is plain data (pointers, integers, bitfields); all-zero is a valid,
-        // empty header with a kernel (not user) control buffer.
-        let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
-        if receiving && self.want_name {
-            self.name = Some(SocketAddrStorage::new());
-        }
-        if let Some(name) = self.name.as_mut() {
-            msg.msg_name = name.as_mut_ptr().cast();
-            // Receiving: like the recvmsg syscall, start from 0; a protocol that reports a
-            // sender writes it (the buffer is a full `sockaddr_storage`) and sets the length.
-            // Sending: the encoded length, at most `STORAGE_SIZE` (128), so it fits a `c_int`.
-            msg.msg_namelen = if receiving {
-                0
-            } else {
-                i32::try_from(name.len()).unwrap_or(0)
-            };
-        }
-        if let Some(control) = self.control.as_deref_mut() {
-            msg.__bindgen_anon_1.msg_control = control.as_mut_ptr().cast();
-            msg.msg_controllen = control.len();
-        }
-        msg
+    pub(crate) fn has_control(&self) -> bool {
+        self.control.is_some()
     }
 
-    /// Reads back what the kernel wrote into `msg` after a receive.
+    /// The C header for a send.
     #[inline]
-    pub(crate) fn finish_receive(&mut self, msg: &bindings::msghdr) -> Option<SocketAddr> {
-        self.flags = MessageFlags::from_raw(msg.msg_flags);
+    pub(crate) fn raw_send(&mut self) -> RawHeader<'_> {
+        RawHeader::for_send(self.name.as_mut())
+    }
+
+    /// The C header for a receive.
+    #[inline]
+    pub(crate) fn raw_receive(&mut self) -> RawHeader<'_> {
+        if self.want_name {
+            self.name = Some(SocketAddrStorage::new());
+        }
+        RawHeader::for_receive(self.name.as_mut(), self.control.as_deref_mut())
+    }
+
+    /// Records what the kernel wrote into the header of a receive: flags,
+    /// control length and the name length, given as numbers read out of `raw`.
+    #[inline]
+    pub(crate) fn finish_receive(
+        &mut self,
+        flags: MessageFlags,
+        control_left: usize,
+        name_len: usize,
+    ) -> Option<SocketAddr> {
+        self.flags = flags;
         let capacity = self.control.as_deref().map_or(0, <[u8]>::len);
-        // `put_cmsg` advances the buffer and shrinks `msg_controllen` as it writes.
-        self.control_used = capacity.saturating_sub(msg.msg_controllen);
+        self.control_used = capacity.saturating_sub(control_left);
         let name = self.name.as_mut()?;
-        let len = usize::try_from(msg.msg_namelen).ok()?;
         // SAFETY: After a receive, `msg_namelen` is the number of address bytes the
-        // protocol wrote into the name buffer.
-        unsafe { name.set_len(len) }.ok()?;
-        if len == 0 {
+        // protocol wrote into the name buffer, a full `sockaddr_storage`.
+        unsafe { name.set_len(name_len) }.ok()?;
+        if name_len == 0 {
             return None;
         }
         name.to_socket_addr().ok()

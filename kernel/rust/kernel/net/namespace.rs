@@ -5,9 +5,10 @@
 //! C header: [`include/net/net_namespace.h`](srctree/include/net/net_namespace.h).
 //!
 //! A kernel socket (`sock_create_kern`) does not hold a reference on its
-//! namespace in 6.12. [`Socket`](super::socket::Socket) therefore keeps an
-//! [`ARef<Namespace>`] for its whole life, so a socket can never outlive the
-//! namespace it lives in.
+//! namespace in C. [`Socket::new_kern`](super::socket::Socket::new_kern)
+//! upgrades it to a full reference held by the `struct sock`, so no socket
+//! made here, not even an orphaned TCP connection still closing after its
+//! `Socket` was dropped, can outlive the namespace it lives in.
 
 use crate::{
     bindings,
@@ -93,6 +94,11 @@ impl Namespace {
         // SAFETY: `Namespace` is `repr(transparent)` over `Opaque<net>`, and the caller
         // guarantees the pointee lives for `'a`.
         unsafe { &*ptr.cast() }
+    }
+
+    /// Whether this is the initial namespace (`init_net`), which is never freed.
+    pub fn is_init(&self) -> bool {
+        core::ptr::eq(self.as_ptr(), Self::init().as_ptr())
     }
 
     /// The raw `struct net` pointer, for C APIs not covered by this abstraction.

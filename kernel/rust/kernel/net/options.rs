@@ -7,16 +7,19 @@
 //! [`include/net/ip.h`](srctree/include/net/ip.h).
 //!
 //! Setters use the kernel's own `sock_set_*`, `tcp_sock_set_*` and
-//! `ip_sock_set_*` helpers where they exist, and `do_sock_setsockopt` with a
-//! kernel buffer otherwise. Getters read `SOL_SOCKET` options through
+//! `ip_sock_set_*` helpers where they exist, after checking that the socket
+//! is of the kind the helper casts `sk` to (`sk_is_tcp`, `sk_is_inet`), and
+//! `do_sock_setsockopt` with a kernel buffer otherwise, which dispatches on
+//! the socket's own operations as for user space. The generic setter only
+//! takes allow-listed integer options; the rest is `unsafe`. Getters read `SOL_SOCKET` options through
 //! `do_sock_getsockopt`: protocol-level getters in 6.12 only accept user
 //! buffers, so they are deliberately not offered.
 
 use super::socket::Socket;
 use crate::{
     bindings,
-    error::{code::EINVAL, code::ENOPROTOOPT, to_result, Error, Result},
-    net::ip::IpProtocol,
+    error::{code::*, to_result, Error, Result},
+    net::family::AddressFamily,
 };
 use core::{ffi::c_void, mem::size_of, time::Duration};
 
@@ -60,29 +63,89 @@ fn timeval(timeout: Option<Duration>) -> Result<bindings::__kernel_sock_timeval>
     })
 }
 
+/// The integer options [`Socket::set_option`] may set: plain values that
+/// tune the protocol, none of which changes what the socket is (its family,
+/// operations or upper-layer protocol: `IPV6_ADDRFORM`, `TCP_ULP`,
+/// `TCP_REPAIR`), makes it hand out file descriptors (`SO_PASSCRED`,
+/// `SO_PASSPIDFD`), keeps references to sent buffers (`SO_ZEROCOPY`), or
+/// takes pointers (filters, `TCP_MD5SIG`).
+const INT_OPTIONS: &[(OptionLevel, u32)] = &[
+    (OptionLevel::Socket, bindings::SO_REUSEADDR),
+    (OptionLevel::Socket, bindings::SO_REUSEPORT),
+    (OptionLevel::Socket, bindings::SO_KEEPALIVE),
+    (OptionLevel::Socket, bindings::SO_BROADCAST),
+    (OptionLevel::Socket, bindings::SO_DONTROUTE),
+    (OptionLevel::Socket, bindings::SO_OOBINLINE),
+    (OptionLevel::Socket, bindings::SO_SNDBUF),
+    (OptionLevel::Socket, bindings::SO_RCVBUF),
+    (OptionLevel::Socket, bindings::SO_PRIORITY),
+    (OptionLevel::Socket, bindings::SO_MARK),
+    (OptionLevel::Socket, bindings::SO_RCVLOWAT),
+    (OptionLevel::Ip, bindings::IP_TOS),
+    (OptionLevel::Ip, bindings::IP_TTL),
+    (OptionLevel::Ip, bindings::IP_FREEBIND),
+    (OptionLevel::Ip, bindings::IP_PKTINFO),
+    (OptionLevel::Ip, bindings::IP_RECVTOS),
+    (OptionLevel::Ip, bindings::IP_RECVTTL),
+    (OptionLevel::Ip, bindings::IP_RECVERR),
+    (OptionLevel::Ip, bindings::IP_MTU_DISCOVER),
+    (OptionLevel::Ip, bindings::IP_MULTICAST_TTL),
+    (OptionLevel::Ip, bindings::IP_MULTICAST_LOOP),
+    (OptionLevel::Ip, bindings::IP_BIND_ADDRESS_NO_PORT),
+    (OptionLevel::Ipv6, bindings::IPV6_V6ONLY),
+    (OptionLevel::Ipv6, bindings::IPV6_UNICAST_HOPS),
+    (OptionLevel::Ipv6, bindings::IPV6_MULTICAST_HOPS),
+    (OptionLevel::Ipv6, bindings::IPV6_MULTICAST_LOOP),
+    (OptionLevel::Ipv6, bindings::IPV6_RECVPKTINFO),
+    (OptionLevel::Ipv6, bindings::IPV6_TCLASS),
+    (OptionLevel::Ipv6, bindings::IPV6_RECVERR),
+    (OptionLevel::Ipv6, bindings::IPV6_MTU_DISCOVER),
+    (OptionLevel::Tcp, bindings::TCP_NODELAY),
+    (OptionLevel::Tcp, bindings::TCP_CORK),
+    (OptionLevel::Tcp, bindings::TCP_KEEPIDLE),
+    (OptionLevel::Tcp, bindings::TCP_KEEPINTVL),
+    (OptionLevel::Tcp, bindings::TCP_KEEPCNT),
+    (OptionLevel::Tcp, bindings::TCP_USER_TIMEOUT),
+    (OptionLevel::Tcp, bindings::TCP_QUICKACK),
+    (OptionLevel::Tcp, bindings::TCP_MAXSEG),
+    (OptionLevel::Tcp, bindings::TCP_NOTSENT_LOWAT),
+    (OptionLevel::Tcp, bindings::TCP_SYNCNT),
+    (OptionLevel::Tcp, bindings::TCP_LINGER2),
+    (OptionLevel::Tcp, bindings::TCP_DEFER_ACCEPT),
+    (OptionLevel::Tcp, bindings::TCP_WINDOW_CLAMP),
+];
+
+/// `IFNAMSIZ`: the longest interface name is one byte shorter (the C string's NUL).
+const IFNAMSIZ: usize = bindings::IFNAMSIZ as usize;
+
 impl Socket {
-    /// The `tcp_sock_set_*` helpers cast `sk` to a TCP socket: only call them on one.
+    /// The `tcp_sock_set_*` helpers cast `sk` to a `tcp_sock`: only call them on one.
     fn require_tcp(&self) -> Result {
-        if self.is_inet(Some(IpProtocol::Tcp)) {
+        if self.is_tcp() {
             Ok(())
         } else {
             Err(ENOPROTOOPT)
         }
     }
 
-    /// The `ip_sock_set_*` helpers cast `sk` to an inet socket: only call them on one.
+    /// The `ip_sock_set_*` helpers cast `sk` to an `inet_sock`: only call them on one.
     fn require_inet(&self) -> Result {
-        if self.is_inet(None) {
+        if self.is_inet() {
             Ok(())
         } else {
             Err(ENOPROTOOPT)
         }
     }
 
-    /// Sets an option from a plain value, for options without a typed setter.
+    /// Sets an integer option that has no typed setter (`setsockopt` with an `int`).
     ///
-    /// `value` is passed as the option's bytes; the protocol checks its size
-    /// and range (`EINVAL`, `ENOPROTOOPT` for unknown options).
+    /// Only the plain tuning options in the allow-list are accepted; others fail
+    /// with `EPERM`, even where the kernel knows them, because some change what
+    /// the socket is or what it hands out (see [`set_option_bytes`]). The
+    /// protocol checks the value (`EINVAL`) and whether the option applies to
+    /// it (`ENOPROTOOPT`, `EOPNOTSUPP`).
+    ///
+    /// [`set_option_bytes`]: Self::set_option_bytes
     ///
     /// # Examples
     ///
@@ -91,24 +154,77 @@ impl Socket {
     /// use kernel::net::{options::OptionLevel, socket::Socket, socket_type::SocketType};
     ///
     /// let s = Socket::new_kern(Namespace::init(), AddressFamily::Inet, SocketType::Datagram, IpProtocol::Udp)?;
-    /// s.set_option(OptionLevel::Ip, 2 /* IP_TTL */, &7i32)?;
-    /// assert_eq!(s.set_option(OptionLevel::Ip, 2, &1000i32), Err(EINVAL));
-    /// assert_eq!(s.set_option(OptionLevel::Socket, 9999, &1i32), Err(ENOPROTOOPT));
+    /// s.set_option(OptionLevel::Ip, 2 /* IP_TTL */, 7)?;
+    /// assert_eq!(s.set_option(OptionLevel::Ip, 2, 1000), Err(EINVAL));
+    /// assert_eq!(s.set_option(OptionLevel::Socket, 60 /* SO_ZEROCOPY */, 1), Err(EPERM));
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn set_option<T: Copy>(&self, level: OptionLevel, name: i32, value: &T) -> Result {
-        let len = u32::try_from(size_of::<T>()).map_err(|_| EINVAL)?;
+    pub fn set_option(&self, level: OptionLevel, name: u32, value: i32) -> Result {
+        if !INT_OPTIONS.contains(&(level, name)) {
+            return Err(EPERM);
+        }
+        // SAFETY: The option is in the allow-list: a plain integer that only tunes the
+        // protocol (see `INT_OPTIONS`).
+        unsafe { self.set_option_bytes(level, name, &value.to_ne_bytes()) }
+    }
+
+    /// Sets any option from its bytes (`setsockopt` with a kernel buffer).
+    ///
+    /// The protocol checks the length and the value as for user space.
+    ///
+    /// # Safety
+    ///
+    /// The option must not change the socket's family, operations or
+    /// upper-layer protocol (`IPV6_ADDRFORM`, `TCP_ULP`, `TCP_REPAIR`), must
+    /// not make receives install file descriptors (`SO_PASSCRED`,
+    /// `SO_PASSPIDFD`, `SO_PASSSEC` on Unix sockets) or sends keep references
+    /// to the caller's buffers (`SO_ZEROCOPY`), and `value` must not contain
+    /// pointers (filters, `TCP_MD5SIG` keys and the like take user pointers,
+    /// which the kernel would read in the calling task's address space).
+    pub unsafe fn set_option_bytes(&self, level: OptionLevel, name: u32, value: &[u8]) -> Result {
+        let len = u32::try_from(value.len())?;
+        let name = i32::try_from(name)?;
         // SAFETY: The socket is valid; `value` is `len` readable bytes that the kernel only
-        // copies from (a kernel sockptr).
+        // copies from (a kernel sockptr); the caller guarantees the option itself is sound.
         to_result(unsafe {
             bindings::sock_setsockopt_kernel(
                 self.as_ptr(),
                 level.as_raw(),
                 name,
-                (value as *const T).cast_mut().cast::<c_void>(),
+                value.as_ptr().cast_mut().cast::<c_void>(),
                 len,
             )
         })
+    }
+
+    /// `SO_BINDTODEVICE`: send and receive only through interface `name`, or
+    /// any interface if `None`.
+    ///
+    /// `EINVAL` for a name of `IFNAMSIZ` bytes or more, `ENODEV` for an
+    /// interface that does not exist in the socket's namespace.
+    pub fn set_bind_to_device(&self, name: Option<&[u8]>) -> Result {
+        let name = name.unwrap_or(&[]);
+        if name.len() >= IFNAMSIZ || name.contains(&0) {
+            return Err(EINVAL);
+        }
+        // SAFETY: `SO_BINDTODEVICE` takes an interface name (bytes, no pointer) and only
+        // restricts routing.
+        unsafe { self.set_option_bytes(OptionLevel::Socket, bindings::SO_BINDTODEVICE, name) }
+    }
+
+    /// `SO_LINGER`: with `Some(t)`, closing waits up to `t` for unsent data
+    /// (whole seconds, rounded down; `Some(ZERO)` resets the connection on
+    /// close); with `None`, closing returns at once and the data is sent in the
+    /// background.
+    pub fn set_linger(&self, linger: Option<Duration>) -> Result {
+        let secs = linger.map_or(Ok(0), |d| i32::try_from(d.as_secs()))?;
+        let onoff = i32::from(linger.is_some());
+        let mut bytes = [0u8; 8];
+        bytes[..4].copy_from_slice(&onoff.to_ne_bytes());
+        bytes[4..].copy_from_slice(&secs.to_ne_bytes());
+        // SAFETY: `SO_LINGER` takes a `struct linger` (two `int`s, no padding, no pointer)
+        // and only changes how the socket closes.
+        unsafe { self.set_option_bytes(OptionLevel::Socket, bindings::SO_LINGER, &bytes) }
     }
 
     /// Reads an integer `SOL_SOCKET` option.
@@ -135,7 +251,7 @@ impl Socket {
             unsafe { bindings::sock_set_reuseaddr(self.sk()) };
             return Ok(());
         }
-        self.set_option(OptionLevel::Socket, bindings::SO_REUSEADDR as i32, &0i32)
+        self.set_option(OptionLevel::Socket, bindings::SO_REUSEADDR, 0)
     }
 
     /// Whether `SO_REUSEADDR` is set.
@@ -144,9 +260,8 @@ impl Socket {
     }
 
     /// `SO_REUSEPORT`: let several sockets bind the same port.
-    pub fn set_reuse_port(&self) {
-        // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
-        unsafe { bindings::sock_set_reuseport(self.sk()) };
+    pub fn set_reuse_port(&self, on: bool) -> Result {
+        self.set_option(OptionLevel::Socket, bindings::SO_REUSEPORT, i32::from(on))
     }
 
     /// `SO_KEEPALIVE`: send keepalive probes on idle connections.
@@ -156,7 +271,7 @@ impl Socket {
             unsafe { bindings::sock_set_keepalive(self.sk()) };
             return Ok(());
         }
-        self.set_option(OptionLevel::Socket, bindings::SO_KEEPALIVE as i32, &0i32)
+        self.set_option(OptionLevel::Socket, bindings::SO_KEEPALIVE, 0)
     }
 
     /// Whether `SO_KEEPALIVE` is set.
@@ -202,7 +317,7 @@ impl Socket {
     /// `SO_SNDBUF`: send buffer size in bytes (the kernel doubles it for bookkeeping).
     pub fn set_send_buffer_size(&self, size: usize) -> Result {
         let size = i32::try_from(size).map_err(|_| EINVAL)?;
-        self.set_option(OptionLevel::Socket, bindings::SO_SNDBUF as i32, &size)
+        self.set_option(OptionLevel::Socket, bindings::SO_SNDBUF, size)
     }
 
     /// The `SO_SNDBUF` value as the kernel reports it.
@@ -213,14 +328,22 @@ impl Socket {
     /// `SO_RCVTIMEO`: a blocking receive or accept fails with `EAGAIN` after
     /// `timeout`; `None` waits forever, `Some(ZERO)` is `EINVAL`.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result {
-        let tv = timeval(timeout)?;
-        self.set_option(OptionLevel::Socket, bindings::SO_RCVTIMEO_NEW as i32, &tv)
+        self.set_timeout(bindings::SO_RCVTIMEO_NEW, timeout)
     }
 
-    /// `SO_SNDTIMEO`: a blocking send fails with `EAGAIN` after `timeout`.
+    /// `SO_SNDTIMEO`: a blocking send (or connect) fails with `EAGAIN` after `timeout`.
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> Result {
+        self.set_timeout(bindings::SO_SNDTIMEO_NEW, timeout)
+    }
+
+    fn set_timeout(&self, name: u32, timeout: Option<Duration>) -> Result {
         let tv = timeval(timeout)?;
-        self.set_option(OptionLevel::Socket, bindings::SO_SNDTIMEO_NEW as i32, &tv)
+        let mut bytes = [0u8; size_of::<bindings::__kernel_sock_timeval>()];
+        bytes[..8].copy_from_slice(&tv.tv_sec.to_ne_bytes());
+        bytes[8..].copy_from_slice(&tv.tv_usec.to_ne_bytes());
+        // SAFETY: `SO_RCVTIMEO_NEW`/`SO_SNDTIMEO_NEW` take a `__kernel_sock_timeval` (two
+        // 64-bit integers, no padding, no pointer) and only bound how long calls block.
+        unsafe { self.set_option_bytes(OptionLevel::Socket, name, &bytes) }
     }
 
     fn timeout(&self, name: u32) -> Result<Option<Duration>> {
@@ -274,11 +397,7 @@ impl Socket {
 
     /// `TCP_NODELAY`: send small segments immediately (disable Nagle).
     pub fn set_nodelay(&self, on: bool) -> Result {
-        self.set_option(
-            OptionLevel::Tcp,
-            bindings::TCP_NODELAY as i32,
-            &i32::from(on),
-        )
+        self.set_option(OptionLevel::Tcp, bindings::TCP_NODELAY, i32::from(on))
     }
 
     /// `TCP_KEEPIDLE`: seconds of idleness before keepalive probes start.
@@ -323,29 +442,22 @@ impl Socket {
     }
 
     /// `IP_FREEBIND`: allow binding to addresses not (yet) configured.
-    pub fn set_freebind(&self) -> Result {
-        self.require_inet()?;
-        // SAFETY: `sk` is valid by the `Socket` invariant and an inet socket (checked above).
-        unsafe { bindings::ip_sock_set_freebind(self.sk()) };
-        Ok(())
+    pub fn set_freebind(&self, on: bool) -> Result {
+        self.set_option(OptionLevel::Ip, bindings::IP_FREEBIND, i32::from(on))
     }
 
     /// `IP_PKTINFO`: deliver an `IP_PKTINFO` control message with each datagram.
-    pub fn set_pktinfo(&self) -> Result {
-        self.require_inet()?;
-        // SAFETY: `sk` is valid by the `Socket` invariant and an inet socket (checked above).
-        unsafe { bindings::ip_sock_set_pktinfo(self.sk()) };
-        Ok(())
+    pub fn set_pktinfo(&self, on: bool) -> Result {
+        self.set_option(OptionLevel::Ip, bindings::IP_PKTINFO, i32::from(on))
     }
 
     /// `IPV6_V6ONLY`: an IPv6 socket does not accept IPv4-mapped traffic.
     ///
-    /// Must be called before binding (`EINVAL` afterwards).
-    pub fn set_only_v6(&self) -> Result {
-        if self.family() != Ok(crate::net::family::AddressFamily::Inet6) {
+    /// `ENOPROTOOPT` on a socket that is not IPv6; `EINVAL` once it is bound.
+    pub fn set_only_v6(&self, on: bool) -> Result {
+        if self.family() != Ok(AddressFamily::Inet6) {
             return Err(ENOPROTOOPT);
         }
-        // SAFETY: `sk` is valid by the `Socket` invariant and an IPv6 socket (checked above).
-        to_result(unsafe { bindings::ip6_sock_set_v6only(self.sk()) })
+        self.set_option(OptionLevel::Ipv6, bindings::IPV6_V6ONLY, i32::from(on))
     }
 }

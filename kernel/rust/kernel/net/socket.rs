@@ -15,15 +15,15 @@ use super::{
     family::AddressFamily,
     ip::IpProtocol,
     message::{
-        kvecs, kvecs_mut, total_len, IoSlice, IoSliceMut, MessageFlags, MessageHeader, Received,
+        kvecs, kvecs_mut, total_len, IoSlice, IoSliceMut, MessageFlags, MessageHeader, RawHeader,
+        Received,
     },
     namespace::Namespace,
     socket_type::SocketType,
 };
 use crate::{
     bindings,
-    error::{code::EINVAL, code::EPIPE, to_result, Error, Result},
-    types::ARef,
+    error::{code::*, to_result, Error, Result},
 };
 use core::{
     mem::MaybeUninit,
@@ -68,15 +68,21 @@ fn to_c_len(len: usize) -> Result<i32> {
 
 /// An owned socket (`struct socket`).
 ///
-/// A socket created with [`Socket::new_kern`] holds a reference on its
-/// network namespace for its whole life (kernel sockets do not pin their
-/// namespace in C), so the namespace cannot go away underneath it.
+/// Every socket holds a reference on its network namespace for as long as
+/// its `struct sock` lives, which for TCP can be after the `Socket` is
+/// dropped (an orphaned connection finishing its close). A kernel socket
+/// (`sock_create_kern`) does not do that in C; [`Socket::new_kern`] upgrades
+/// it (`sk_net_refcnt_upgrade`) unless it lives in `init_net`, which is never
+/// freed. So no timer or packet of a socket created here can reach a
+/// dismantled namespace, and a namespace with sockets stays alive until they
+/// are gone.
 ///
 /// # Invariants
 ///
 /// `sock` points to a valid `struct socket` with a protocol attached (`sk`
-/// and `ops` set), owned by this object and released on drop. `ns`, when
-/// set, is the namespace of the socket.
+/// and `ops` set), owned by this object and released on drop. Its `sk`
+/// holds a reference on its namespace (`sk_net_refcnt`), or the namespace
+/// is `init_net`.
 ///
 /// # Examples
 ///
@@ -104,7 +110,6 @@ fn to_c_len(len: usize) -> Result<i32> {
 /// ```
 pub struct Socket {
     sock: NonNull<bindings::socket>,
-    ns: Option<ARef<Namespace>>,
     nonblocking: AtomicBool,
 }
 
@@ -112,16 +117,18 @@ pub struct Socket {
 // release it.
 unsafe impl Send for Socket {}
 
-// SAFETY: The kernel socket calls used through `&Socket` (send, receive, bind, connect,
-// shutdown, options, ...) each lock the socket (`lock_sock`) or are otherwise safe to call
-// concurrently, as they are for a socket shared by several user-space threads. The only
-// Rust-side state is an atomic.
+// SAFETY: Every kernel call made through `&Socket` (bind, listen, accept, connect, names,
+// shutdown, send, receive, options) is one user space can make on a socket shared by several
+// threads: each takes the socket lock (`lock_sock`) or the protocol's own locks, so they may
+// run concurrently on several CPUs. The only Rust-side state is an atomic. Release needs
+// `&mut Socket` (drop), so it never runs while another call is in progress.
 unsafe impl Sync for Socket {}
 
 impl Socket {
     /// Creates a kernel socket in namespace `ns` (`sock_create_kern`).
     ///
-    /// The socket keeps `ns` alive until it is dropped. May sleep.
+    /// The socket keeps `ns` alive for as long as its `struct sock` lives
+    /// (see the type's documentation). May sleep.
     pub fn new_kern(
         ns: &Namespace,
         family: AddressFamily,
@@ -129,7 +136,8 @@ impl Socket {
         proto: IpProtocol,
     ) -> Result<Self> {
         let mut sock = core::ptr::null_mut();
-        // SAFETY: `ns` is a live namespace and `sock` is a valid out-pointer.
+        // SAFETY: `ns` is a live namespace (it is borrowed for the call) and `sock` is a
+        // valid out-pointer.
         to_result(unsafe {
             bindings::sock_create_kern(
                 ns.as_ptr(),
@@ -140,7 +148,17 @@ impl Socket {
             )
         })?;
         // SAFETY: On success `sock_create_kern` returned a full socket that we now own.
-        unsafe { Self::from_raw(sock, Some(ARef::from(ns))) }
+        let sock = unsafe { Self::from_raw(sock) }?;
+        // SAFETY: `sk` is valid by the type invariant; nothing else has seen it yet.
+        let holds_ref = unsafe { (*sock.sk()).__sk_common.skc_net_refcnt() } != 0;
+        if !holds_ref && !ns.is_init() {
+            // SAFETY: The `sk` was just allocated for a kernel socket (`sk_net_refcnt == 0`,
+            // checked above) and nothing else has seen it yet, as the helper requires; it
+            // takes a reference on `ns`, dropped when the `sk` is destructed.
+            unsafe { bindings::sk_net_refcnt_upgrade(sock.sk()) };
+        }
+        // INVARIANT: The `sk` now holds a reference on its namespace, or that is `init_net`.
+        Ok(sock)
     }
 
     /// Creates a socket in the current task's namespace, as if user space
@@ -157,8 +175,9 @@ impl Socket {
                 &mut sock,
             )
         })?;
-        // SAFETY: On success `sock_create` returned a full socket that we now own.
-        unsafe { Self::from_raw(sock, None) }
+        // SAFETY: On success `sock_create` returned a full socket that we now own; as a user
+        // socket its `sk` holds a namespace reference.
+        unsafe { Self::from_raw(sock) }
     }
 
     /// Takes ownership of a raw socket.
@@ -169,36 +188,22 @@ impl Socket {
     /// # Safety
     ///
     /// `sock` must be null or a valid `struct socket` that the caller owns and hands over; it
-    /// is released when the returned object is dropped. If it is a kernel socket, `ns` must
-    /// be its namespace (or the caller keeps that namespace alive some other way).
-    pub unsafe fn from_raw(
-        sock: *mut bindings::socket,
-        ns: Option<ARef<Namespace>>,
-    ) -> Result<Self> {
+    /// is released when the returned object is dropped. Its `sk` must hold a reference on its
+    /// namespace (`sk_net_refcnt`), or that namespace must be `init_net`, or the caller must
+    /// keep it alive until the `sk` is destructed.
+    pub unsafe fn from_raw(sock: *mut bindings::socket) -> Result<Self> {
         let sock = NonNull::new(sock).ok_or(EINVAL)?;
         // SAFETY: The caller guarantees `sock` is valid.
         let (sk, ops) = unsafe { ((*sock.as_ptr()).sk, (*sock.as_ptr()).ops) };
         if sk.is_null() || ops.is_null() {
             return Err(EINVAL);
         }
-        // INVARIANT: `sock` is valid and full (checked above), and ownership is handed over.
+        // INVARIANT: `sock` is valid and full (checked above), ownership is handed over, and
+        // the caller guarantees the namespace reference.
         Ok(Self {
             sock,
-            ns,
             nonblocking: AtomicBool::new(false),
         })
-    }
-
-    /// Gives up ownership: the caller must eventually `sock_release` the returned socket.
-    ///
-    /// The namespace reference of a kernel socket is dropped: from here on the
-    /// caller keeps the namespace alive.
-    pub fn into_raw(self) -> *mut bindings::socket {
-        let this = core::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never used or dropped again, so moving `ns` out is sound; dropping
-        // it gives back the namespace reference.
-        drop(unsafe { core::ptr::read(&this.ns) });
-        this.sock.as_ptr()
     }
 
     /// The raw `struct socket`, for C APIs this abstraction does not cover.
@@ -233,17 +238,35 @@ impl Socket {
         IpProtocol::try_from(i32::from(unsafe { (*self.sk()).sk_protocol }))
     }
 
-    /// Whether this is an IPv4 or IPv6 socket of protocol `proto`.
-    pub(crate) fn is_inet(&self, proto: Option<IpProtocol>) -> bool {
-        matches!(
-            self.family(),
-            Ok(AddressFamily::Inet | AddressFamily::Inet6)
-        ) && proto.map_or(true, |p| self.protocol() == Ok(p))
+    /// Whether this is an IPv4 or IPv6 socket (`sk_is_inet`), so its `sk` is an
+    /// `inet_sock` (every `AF_INET`/`AF_INET6` socket is created by
+    /// `inet_create`/`inet6_create` with a protocol whose socket starts with one).
+    pub(crate) fn is_inet(&self) -> bool {
+        // SAFETY: `sk` is valid by the type invariant; the helper reads its family.
+        unsafe { bindings::sk_is_inet(self.sk()) }
     }
 
-    /// The namespace this socket keeps alive, if it is a kernel socket.
-    pub fn namespace(&self) -> Option<&Namespace> {
-        self.ns.as_deref()
+    /// Whether this is a TCP socket (`sk_is_tcp`: an inet stream socket of
+    /// protocol TCP), so its `sk` is a `tcp_sock`. A raw or MPTCP socket is not,
+    /// whatever its protocol number.
+    pub(crate) fn is_tcp(&self) -> bool {
+        // SAFETY: `sk` is valid by the type invariant; the helper reads family, type and
+        // protocol.
+        unsafe { bindings::sk_is_tcp(self.sk()) }
+    }
+
+    /// Whether this is a UDP socket (an inet datagram socket of protocol UDP).
+    pub(crate) fn is_udp(&self) -> bool {
+        self.is_inet()
+            && self.socket_type() == Ok(SocketType::Datagram)
+            && self.protocol() == Ok(IpProtocol::Udp)
+    }
+
+    /// The namespace the socket lives in (`sock_net`).
+    pub fn namespace(&self) -> &Namespace {
+        // SAFETY: `sk` is valid by the type invariant, and its namespace is kept alive by the
+        // `sk`'s own reference or is `init_net` (type invariant), so for as long as `self`.
+        unsafe { Namespace::from_raw(bindings::sock_net(self.sk())) }
     }
 
     /// Binds to a local address (`kernel_bind`).
@@ -278,8 +301,10 @@ impl Socket {
         };
         // SAFETY: The socket is valid and `new` is a valid out-pointer.
         to_result(unsafe { bindings::kernel_accept(self.as_ptr(), &mut new, flags) })?;
-        // SAFETY: On success `kernel_accept` returned a full socket we own, in our namespace.
-        unsafe { Self::from_raw(new, self.ns.clone()) }
+        // SAFETY: On success `kernel_accept` returned a full socket we own. Its `sk` was cloned
+        // from ours with our `sk_net_refcnt`, and `sk_clone_lock` takes its own namespace
+        // reference when that is set; otherwise the namespace is `init_net` (type invariant).
+        unsafe { Self::from_raw(new) }
     }
 
     /// Connects to `addr` (`kernel_connect`).
@@ -354,51 +379,74 @@ impl Socket {
     }
 
     /// `kernel_sendmsg` of `bufs` with the header `msg`.
+    ///
+    /// Flags outside [`MessageFlags::SEND_ALLOWED`] are refused; `MSG_NOSIGNAL`
+    /// is always added, since a kernel task must not get `SIGPIPE` (`EPIPE` is
+    /// returned as for any caller).
     #[inline]
     fn sendmsg(
         &self,
-        msg: &mut bindings::msghdr,
+        mut msg: RawHeader<'_>,
         bufs: &[IoSlice<'_>],
         flags: MessageFlags,
     ) -> Result<usize> {
+        let flags = self.effective(flags.only(MessageFlags::SEND_ALLOWED)?) | MessageFlags::NOSIGNAL;
         let size = total_len(bufs.iter().map(IoSlice::len))?;
-        msg.msg_flags = self.effective(flags).as_raw();
-        // SAFETY: The socket is valid; the caller built `msg` over buffers that outlive the
-        // call, and the kvec array describes `bufs.len()` readable buffers of `size` bytes.
+        msg.set_flags(flags);
+        // SAFETY: The socket is valid. `msg` is a kernel header (no control buffer, a name of
+        // its encoded length, by `RawHeader`'s invariant) over buffers that outlive the call.
+        // The kvec array describes `bufs.len()` readable buffers of `size` bytes; the flags
+        // are allow-listed, so no kernel-internal flag makes the stack keep references to
+        // them after the call (`kernel_sendmsg` does not strip those, the syscalls do).
         to_len(unsafe {
-            bindings::kernel_sendmsg(self.as_ptr(), msg, kvecs(bufs), bufs.len(), size)
+            bindings::kernel_sendmsg(
+                self.as_ptr(),
+                msg.as_mut_ptr(),
+                kvecs(bufs),
+                bufs.len(),
+                size,
+            )
         })
     }
 
     /// `kernel_recvmsg` into `bufs` with the header `msg`.
+    ///
+    /// Returns what the protocol returned (with [`MessageFlags::TRUNC`], a
+    /// datagram's real length or, on TCP, bytes discarded without copying)
+    /// and the bytes actually copied into `bufs`, from the header's iterator.
     #[inline]
     fn recvmsg(
         &self,
-        msg: &mut bindings::msghdr,
+        msg: &mut RawHeader<'_>,
         bufs: &mut [IoSliceMut<'_>],
         flags: MessageFlags,
-    ) -> Result<usize> {
+    ) -> Result<(usize, usize)> {
+        let flags = self.effective(flags.only(MessageFlags::RECV_ALLOWED)?);
         let size = total_len(bufs.iter().map(IoSliceMut::len))?;
         let count = bufs.len();
-        // SAFETY: The socket is valid; the caller built `msg` over buffers (a full
-        // `sockaddr_storage` for the name) that outlive the call, and the kvec array describes
-        // `count` writable buffers of `size` bytes in total.
-        to_len(unsafe {
+        // SAFETY: The socket is valid. `msg` is a kernel header whose name buffer, if any, is
+        // a full `sockaddr_storage` and whose control buffer is aligned and writable (by
+        // `RawHeader`'s invariant), borrowed for the call; the kvec array describes `count`
+        // writable buffers of `size` bytes in total. The flags are allow-listed.
+        let len = to_len(unsafe {
             bindings::kernel_recvmsg(
                 self.as_ptr(),
-                msg,
+                msg.as_mut_ptr(),
                 kvecs_mut(bufs),
                 count,
                 size,
-                self.effective(flags).as_raw() as i32,
+                flags.as_raw() as i32,
             )
-        })
+        })?;
+        // `kernel_recvmsg` set the iterator up over `size` bytes; what is left was not copied.
+        Ok((len, size.saturating_sub(msg.data_left())))
     }
 
     /// Sends from several buffers (`kernel_sendmsg`); returns the bytes sent.
     ///
     /// The message header gives the destination for unconnected datagram
-    /// sockets. May sleep unless non-blocking.
+    /// sockets; a control buffer is refused with `EINVAL`. May sleep unless
+    /// non-blocking.
     #[inline]
     pub fn send_msg(
         &self,
@@ -406,14 +454,19 @@ impl Socket {
         bufs: &[IoSlice<'_>],
         flags: MessageFlags,
     ) -> Result<usize> {
-        self.sendmsg(&mut header.raw(false), bufs, flags)
+        if header.has_control() {
+            return Err(EINVAL);
+        }
+        self.sendmsg(header.raw_send(), bufs, flags)
     }
 
     /// Receives into several buffers (`kernel_recvmsg`).
     ///
     /// Returns the length, the flags the kernel reported (truncation) and the
     /// sender if the header asked for it. A length of zero on a stream means
-    /// the peer shut down its side. May sleep unless non-blocking.
+    /// the peer shut down its side. A control buffer on a Unix socket is
+    /// refused with `EOPNOTSUPP` (see [`MessageHeader`]). May sleep unless
+    /// non-blocking.
     #[inline]
     pub fn recv_msg(
         &self,
@@ -421,12 +474,16 @@ impl Socket {
         bufs: &mut [IoSliceMut<'_>],
         flags: MessageFlags,
     ) -> Result<Received> {
-        let mut msg = header.raw(true);
-        let len = self.recvmsg(&mut msg, bufs, flags)?;
-        let peer = header.finish_receive(&msg);
+        if header.has_control() && self.family() == Ok(AddressFamily::Unix) {
+            return Err(EOPNOTSUPP);
+        }
+        let mut msg = header.raw_receive();
+        let (len, _) = self.recvmsg(&mut msg, bufs, flags)?;
+        let (reported, control_left, name_len) = (msg.flags(), msg.control_left(), msg.name_len());
+        let peer = header.finish_receive(reported, control_left, name_len);
         Ok(Received {
             len,
-            flags: header.flags(),
+            flags: reported,
             peer,
         })
     }
@@ -439,37 +496,27 @@ impl Socket {
         bufs: &[IoSlice<'_>],
         flags: MessageFlags,
     ) -> Result<usize> {
-        // SAFETY: `msghdr` is plain data; all-zero is an empty header.
-        let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
-        if let Some(to) = to {
-            msg.msg_namelen = to_c_len(to.len())?;
-            msg.msg_name = to.as_mut_ptr().cast();
-        }
-        self.sendmsg(&mut msg, bufs, flags)
+        self.sendmsg(RawHeader::for_send(to), bufs, flags)
     }
 
     /// Receives with a header built in place; fills `from` with the sender if
-    /// the protocol reports one. Returns the length and the reported flags.
+    /// the protocol reports one. Returns the length, the bytes actually copied
+    /// and the reported flags.
     #[inline]
     pub(crate) fn recv_raw(
         &self,
         mut from: Option<&mut SocketAddrStorage>,
         bufs: &mut [IoSliceMut<'_>],
         flags: MessageFlags,
-    ) -> Result<(usize, MessageFlags)> {
-        // SAFETY: `msghdr` is plain data; all-zero is an empty header.
-        let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
-        if let Some(from) = from.as_deref_mut() {
-            // Like the recvmsg syscall: length 0 in, the protocol sets it if it writes a name.
-            msg.msg_name = from.as_mut_ptr().cast();
-        }
-        let len = self.recvmsg(&mut msg, bufs, flags)?;
+    ) -> Result<(usize, usize, MessageFlags)> {
+        let mut msg = RawHeader::for_receive(from.as_deref_mut(), None);
+        let (len, copied) = self.recvmsg(&mut msg, bufs, flags)?;
+        let (reported, name_len) = (msg.flags(), msg.name_len());
         if let Some(from) = from {
-            let name_len = usize::try_from(msg.msg_namelen).unwrap_or(0);
             // SAFETY: After a receive, `msg_namelen` is the number of name bytes written.
             unsafe { from.set_len(name_len) }?;
         }
-        Ok((len, MessageFlags::from_raw(msg.msg_flags)))
+        Ok((len, copied, reported))
     }
 
     /// Sends all of `buf` on a connected stream, in as many sends as it takes.
@@ -529,17 +576,25 @@ impl Socket {
     /// Receives into memory that need not be initialised, and returns the
     /// part that was filled (empty: end of stream).
     ///
-    /// For large buffers this saves clearing them first.
+    /// For large buffers this saves clearing them first. [`MessageFlags::TRUNC`]
+    /// is refused with `EINVAL`: it asks the protocol to discard data rather
+    /// than copy it, so there would be nothing to hand back.
     #[inline]
     pub fn recv_uninit<'b>(
         &self,
         buf: &'b mut [MaybeUninit<u8>],
         flags: MessageFlags,
     ) -> Result<&'b mut [u8]> {
-        let (len, _) = self.recv_raw(None, &mut [IoSliceMut::uninit(buf)], flags)?;
-        let filled = buf.get_mut(..len).ok_or(EINVAL)?;
-        // SAFETY: The kernel wrote the `len` bytes it reported receiving into `buf`, so they
-        // are initialised; `MaybeUninit<u8>` has the layout of `u8`.
+        if flags.contains(MessageFlags::TRUNC) {
+            return Err(EINVAL);
+        }
+        let (len, copied, _) = self.recv_raw(None, &mut [IoSliceMut::uninit(buf)], flags)?;
+        // The protocol's length and the iterator agree; if one ever said more than the other,
+        // only what both count as copied is handed out.
+        let filled = buf.get_mut(..len.min(copied)).ok_or(EINVAL)?;
+        // SAFETY: The iterator over `buf` advanced by `copied` bytes, which the kernel copied
+        // into the start of `buf`, so the first `min(len, copied)` bytes are initialised;
+        // `MaybeUninit<u8>` has the layout of `u8`.
         Ok(unsafe { &mut *(filled as *mut [MaybeUninit<u8>] as *mut [u8]) })
     }
 
@@ -555,7 +610,7 @@ impl Socket {
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8], flags: MessageFlags) -> Result<Received> {
         let mut from = SocketAddrStorage::new();
-        let (len, flags) = self.recv_raw(Some(&mut from), &mut [IoSliceMut::new(buf)], flags)?;
+        let (len, _, flags) = self.recv_raw(Some(&mut from), &mut [IoSliceMut::new(buf)], flags)?;
         let peer = if from.is_empty() {
             None
         } else {
@@ -567,66 +622,9 @@ impl Socket {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant we own the socket; nothing uses it after this.
+        // SAFETY: By the type invariant we own the socket, and `&mut self` means no other call
+        // on it is in progress; nothing uses it after this. An `sk` that outlives the release
+        // (an orphaned TCP connection) holds its own namespace reference.
         unsafe { bindings::sock_release(self.sock.as_ptr()) };
     }
 }
-
-/// A socket from `sock_create_lite`: allocated, typed, but with no protocol
-/// attached, so no socket operation can be called on it.
-///
-/// This is the building block protocols use for sockets whose operations
-/// they install themselves (as `kernel_accept` does); it is released on drop.
-///
-/// # Invariants
-///
-/// `sock` points to a valid `struct socket` owned by this object.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::net::{family::AddressFamily, ip::IpProtocol, socket::LiteSocket};
-/// use kernel::net::socket_type::SocketType;
-///
-/// let lite = LiteSocket::new(AddressFamily::Inet, SocketType::Stream, IpProtocol::Tcp)?;
-/// assert!(!lite.as_ptr().is_null());
-/// # Ok::<(), Error>(())
-/// ```
-pub struct LiteSocket {
-    sock: NonNull<bindings::socket>,
-}
-
-impl LiteSocket {
-    /// Allocates a socket without a protocol (`sock_create_lite`). May sleep.
-    pub fn new(family: AddressFamily, ty: SocketType, proto: IpProtocol) -> Result<Self> {
-        let mut sock = core::ptr::null_mut();
-        // SAFETY: `sock` is a valid out-pointer.
-        to_result(unsafe {
-            bindings::sock_create_lite(
-                family.as_raw().into(),
-                ty.as_raw(),
-                proto.as_raw(),
-                &mut sock,
-            )
-        })?;
-        let sock = NonNull::new(sock).ok_or(EINVAL)?;
-        // INVARIANT: `sock_create_lite` returned a socket we own.
-        Ok(Self { sock })
-    }
-
-    /// The raw socket; it stays owned by `self`.
-    #[inline]
-    pub fn as_ptr(&self) -> *mut bindings::socket {
-        self.sock.as_ptr()
-    }
-}
-
-impl Drop for LiteSocket {
-    fn drop(&mut self) {
-        // SAFETY: We own the socket; `sock_release` handles sockets without ops.
-        unsafe { bindings::sock_release(self.sock.as_ptr()) };
-    }
-}
-
-// SAFETY: As for `Socket`; a lite socket has no operations to race on.
-unsafe impl Send for LiteSocket {}

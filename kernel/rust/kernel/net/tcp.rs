@@ -29,11 +29,6 @@ fn inet(addr: SocketAddr) -> Result<InetSocketAddr> {
     InetSocketAddr::try_from(addr)
 }
 
-/// Whether `sock` is a TCP socket (IPv4 or IPv6).
-fn is_tcp(sock: &Socket) -> bool {
-    sock.socket_type() == Ok(SocketType::Stream) && sock.is_inet(Some(IpProtocol::Tcp))
-}
-
 /// A TCP socket listening for connections.
 ///
 /// # Invariants
@@ -124,7 +119,7 @@ impl TryFrom<Socket> for TcpListener {
 
     /// Accepts only a listening TCP socket (`EINVAL` otherwise).
     fn try_from(sock: Socket) -> Result<Self> {
-        if !is_tcp(&sock) || !sock.is_listening()? {
+        if !sock.is_tcp() || !sock.is_listening()? {
             return Err(EINVAL);
         }
         // INVARIANT: Checked above.
@@ -273,7 +268,7 @@ impl TryFrom<Socket> for TcpStream {
 
     /// Accepts only a TCP socket (`EINVAL` otherwise).
     fn try_from(sock: Socket) -> Result<Self> {
-        if !is_tcp(&sock) {
+        if !sock.is_tcp() {
             return Err(EINVAL);
         }
         // INVARIANT: Checked above.

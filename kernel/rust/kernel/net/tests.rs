@@ -20,7 +20,7 @@ use crate::{
         message::{ControlMessages, IoSlice, IoSliceMut, MessageFlags, MessageHeader},
         namespace::Namespace,
         options::OptionLevel,
-        socket::{LiteSocket, Shutdown, Socket},
+        socket::{Shutdown, Socket},
         socket_type::SocketType,
     },
     sync::Arc,
@@ -223,10 +223,10 @@ kunit_suite!(
         option_tcp_on_udp_enoprotoopt,
         option_tcp_values_checked,
         option_v6_only_rules,
-        option_unknown_enoprotoopt,
+        option_unknown_eperm,
         socket_reports_family_type_protocol,
         create_rejects_bad_combinations,
-        user_socket_and_lite_socket,
+        user_socket_in_current_namespace,
         unix_stream_exchange_abstract,
         unix_datagram_sender_address,
         new_namespace_does_not_reach_init_net,
@@ -238,6 +238,14 @@ kunit_suite!(
         random_control_buffers_stay_in_bounds,
         wrong_state_operations_fail_cleanly,
         empty_and_unknown_flag_messages,
+        raw_socket_with_tcp_protocol_refuses_tcp_options,
+        flags_outside_the_allow_lists_refused,
+        recv_uninit_hands_out_only_copied_bytes,
+        orphaned_connection_keeps_its_namespace,
+        unix_control_buffers_refused,
+        options_outside_the_allow_list_refused,
+        unix_datagram_truncation_reported,
+        misaligned_control_buffer_is_aligned,
     ]
 );
 
@@ -293,14 +301,23 @@ fn sleep_ms(ms: u32) {
     unsafe { bindings::msleep(ms) };
 }
 
+mod soundness;
+
 mod cases {
     use super::*;
+    pub(super) use super::soundness::{
+        flags_outside_the_allow_lists_refused, misaligned_control_buffer_is_aligned,
+        options_outside_the_allow_list_refused, orphaned_connection_keeps_its_namespace,
+        raw_socket_with_tcp_protocol_refuses_tcp_options,
+        recv_uninit_hands_out_only_copied_bytes, unix_control_buffers_refused,
+        unix_datagram_truncation_reported,
+    };
 
-    fn ns() -> &'static Namespace {
+    pub(super) fn ns() -> &'static Namespace {
         Namespace::init()
     }
 
-    fn tcp(v6: bool) -> Result<Socket, Error> {
+    pub(super) fn tcp(v6: bool) -> Result<Socket, Error> {
         let family = if v6 {
             AddressFamily::Inet6
         } else {
@@ -309,7 +326,7 @@ mod cases {
         Socket::new_kern(ns(), family, SocketType::Stream, IpProtocol::Tcp)
     }
 
-    fn udp(v6: bool) -> Result<Socket, Error> {
+    pub(super) fn udp(v6: bool) -> Result<Socket, Error> {
         let family = if v6 {
             AddressFamily::Inet6
         } else {
@@ -318,7 +335,7 @@ mod cases {
         Socket::new_kern(ns(), family, SocketType::Datagram, IpProtocol::Udp)
     }
 
-    fn loopback(v6: bool) -> SocketAddr {
+    pub(super) fn loopback(v6: bool) -> SocketAddr {
         if v6 {
             SocketAddr::v6(Ipv6Addr::LOCALHOST, 0)
         } else {
@@ -327,7 +344,7 @@ mod cases {
     }
 
     /// A bound, listening socket on an ephemeral loopback port.
-    fn listener(v6: bool) -> Result<(Socket, SocketAddr), Error> {
+    pub(super) fn listener(v6: bool) -> Result<(Socket, SocketAddr), Error> {
         let l = tcp(v6)?;
         l.bind(&loopback(v6))?;
         l.listen(16)?;
@@ -336,7 +353,7 @@ mod cases {
     }
 
     /// A connected pair: (listener, client, server side).
-    fn tcp_pair(v6: bool) -> Result<(Socket, Socket, Socket), Error> {
+    pub(super) fn tcp_pair(v6: bool) -> Result<(Socket, Socket, Socket), Error> {
         let (l, addr) = listener(v6)?;
         let c = tcp(v6)?;
         c.connect(&addr)?;
@@ -345,7 +362,7 @@ mod cases {
     }
 
     /// A bound UDP socket on an ephemeral loopback port.
-    fn bound_udp(v6: bool) -> Result<(Socket, SocketAddr), Error> {
+    pub(super) fn bound_udp(v6: bool) -> Result<(Socket, SocketAddr), Error> {
         let u = udp(v6)?;
         u.bind(&loopback(v6))?;
         let addr = u.local_addr()?;
@@ -353,13 +370,13 @@ mod cases {
     }
 
     /// An address nothing listens on: bound then closed.
-    fn closed_port(v6: bool) -> Result<SocketAddr, Error> {
+    pub(super) fn closed_port(v6: bool) -> Result<SocketAddr, Error> {
         let s = tcp(v6)?;
         s.bind(&loopback(v6))?;
         s.local_addr()
     }
 
-    fn recv_exact(s: &Socket, buf: &mut [u8]) -> Result<(), Error> {
+    pub(super) fn recv_exact(s: &Socket, buf: &mut [u8]) -> Result<(), Error> {
         let n = s.recv(buf, MessageFlags::WAITALL)?;
         if n == buf.len() {
             Ok(())
@@ -777,7 +794,7 @@ mod cases {
 
     pub(super) fn tcp_v6_only_listener_refuses_v4() -> TestResult {
         let l = tcp(true)?;
-        l.set_only_v6()?;
+        l.set_only_v6(true)?;
         l.bind(&SocketAddr::v6(Ipv6Addr::UNSPECIFIED, 0))?;
         l.listen(4)?;
         let port = l.local_addr()?.port().unwrap_or(0);
@@ -892,7 +909,7 @@ mod cases {
     pub(super) fn udp_pktinfo_control_message() -> TestResult {
         let (a, _) = bound_udp(false)?;
         let (b, b_addr) = bound_udp(false)?;
-        b.set_pktinfo()?;
+        b.set_pktinfo(true)?;
         a.send_to(b"x", &b_addr, MessageFlags::NONE)?;
         let mut control = [0u8; 64];
         let mut buf = [0u8; 4];
@@ -1027,28 +1044,28 @@ mod cases {
     }
 
     pub(super) fn option_v6_only_rules() -> TestResult {
-        check_eq!(tcp(false)?.set_only_v6(), Err(ENOPROTOOPT));
+        check_eq!(tcp(false)?.set_only_v6(true), Err(ENOPROTOOPT));
         let s = tcp(true)?;
         s.bind(&loopback(true))?;
-        check_eq!(s.set_only_v6(), Err(EINVAL));
+        check_eq!(s.set_only_v6(true), Err(EINVAL));
         Ok(())
     }
 
-    pub(super) fn option_unknown_enoprotoopt() -> TestResult {
+    pub(super) fn option_unknown_eperm() -> TestResult {
         let s = tcp(false)?;
+        // Outside the allow-list: refused before the kernel sees it.
+        check_eq!(s.set_option(OptionLevel::Socket, 12345, 1), Err(EPERM));
+        check_eq!(s.set_option(OptionLevel::Tcp, 12345, 1), Err(EPERM));
+        // Allowed, but not for this protocol.
         check_eq!(
-            s.set_option(OptionLevel::Socket, 12345, &1i32),
-            Err(ENOPROTOOPT)
-        );
-        check_eq!(
-            s.set_option(OptionLevel::Tcp, 12345, &1i32),
+            udp(false)?.set_option(OptionLevel::Tcp, bindings::TCP_NODELAY, 1),
             Err(ENOPROTOOPT)
         );
         // Too short a value for an int option.
-        check_eq!(
-            s.set_option(OptionLevel::Socket, bindings::SO_KEEPALIVE as i32, &1u8),
-            Err(EINVAL)
-        );
+        // SAFETY: `SO_KEEPALIVE` is a plain integer option.
+        let short =
+            unsafe { s.set_option_bytes(OptionLevel::Socket, bindings::SO_KEEPALIVE, &[1u8]) };
+        check_eq!(short, Err(EINVAL));
         Ok(())
     }
 
@@ -1086,20 +1103,15 @@ mod cases {
         );
         check_eq!(bad.err(), Some(EAFNOSUPPORT));
         // SAFETY: A null pointer is explicitly allowed and rejected.
-        let null = unsafe { Socket::from_raw(core::ptr::null_mut(), None) };
+        let null = unsafe { Socket::from_raw(core::ptr::null_mut()) };
         check_eq!(null.err(), Some(EINVAL));
         Ok(())
     }
 
-    pub(super) fn user_socket_and_lite_socket() -> TestResult {
+    pub(super) fn user_socket_in_current_namespace() -> TestResult {
         let s = Socket::new(AddressFamily::Inet, SocketType::Datagram, IpProtocol::Udp)?;
-        check!(s.namespace().is_none());
+        check!(s.namespace().is_init());
         s.bind(&loopback(false))?;
-        let lite = LiteSocket::new(AddressFamily::Inet, SocketType::Stream, IpProtocol::Tcp)?;
-        // A lite socket has no protocol: it cannot become a `Socket`.
-        // SAFETY: `from_raw` rejects it without taking ownership.
-        let not_full = unsafe { Socket::from_raw(lite.as_ptr(), None) };
-        check_eq!(not_full.err(), Some(EINVAL));
         Ok(())
     }
 
@@ -1161,11 +1173,11 @@ mod cases {
         )?;
         // The new namespace's loopback is down: no route to the listener.
         check_eq!(c.connect(&addr), Err(ENETUNREACH));
-        check!(c.namespace().map(|n| n.as_ptr()) == Some(other.as_ptr()));
+        check!(core::ptr::eq(c.namespace().as_ptr(), other.as_ptr()));
         Ok(())
     }
 
-    fn refcount(ns: &Namespace) -> i32 {
+    pub(super) fn refcount(ns: &Namespace) -> i32 {
         // SAFETY: `ns` is live; reading the counter is a plain atomic load.
         unsafe {
             core::ptr::read_volatile(core::ptr::addr_of!((*ns.as_ptr()).ns.count.refs.counter))
@@ -1189,7 +1201,7 @@ mod cases {
 
     pub(super) fn accepted_socket_shares_listener_namespace() -> TestResult {
         let (l, _c, s) = tcp_pair(false)?;
-        check!(s.namespace().map(|n| n.as_ptr()) == l.namespace().map(|n| n.as_ptr()));
+        check!(core::ptr::eq(s.namespace().as_ptr(), l.namespace().as_ptr()));
         Ok(())
     }
 

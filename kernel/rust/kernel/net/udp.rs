@@ -6,24 +6,13 @@ use super::{
     addr::{InetSocketAddr, SocketAddr, SocketAddrStorage},
     family::AddressFamily,
     ip::IpProtocol,
-    message::{IoSliceMut, MessageFlags},
+    message::{Datagram, IoSliceMut, MessageFlags},
     namespace::Namespace,
     socket::{Shutdown, Socket},
     socket_type::SocketType,
 };
 use crate::error::{code::*, Result};
 use core::time::Duration;
-
-/// A received datagram: how long it was, who sent it, whether it was cut.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Datagram {
-    /// Bytes copied into the buffer.
-    pub len: usize,
-    /// The sender.
-    pub from: InetSocketAddr,
-    /// The datagram was longer than the buffer; the rest is lost.
-    pub truncated: bool,
-}
 
 /// A UDP socket.
 ///
@@ -71,9 +60,9 @@ impl UdpSocket {
     /// non-blocking (`EAGAIN`); a [`shutdown`](Self::shutdown) from another
     /// context ends the wait with `ESHUTDOWN`. May sleep.
     #[inline]
-    pub fn recv_from(&self, buf: &mut [u8]) -> Result<Datagram> {
+    pub fn recv_from(&self, buf: &mut [u8]) -> Result<Datagram<InetSocketAddr>> {
         let mut from = SocketAddrStorage::new();
-        let (len, flags) = self.sock.recv_raw(
+        let (len, _, flags) = self.sock.recv_raw(
             Some(&mut from),
             &mut [IoSliceMut::new(buf)],
             MessageFlags::NONE,
@@ -149,7 +138,7 @@ impl TryFrom<Socket> for UdpSocket {
 
     /// Accepts only a UDP socket (`EINVAL` otherwise).
     fn try_from(sock: Socket) -> Result<Self> {
-        if sock.socket_type() != Ok(SocketType::Datagram) || !sock.is_inet(Some(IpProtocol::Udp)) {
+        if !sock.is_udp() {
             return Err(EINVAL);
         }
         // INVARIANT: Checked above.

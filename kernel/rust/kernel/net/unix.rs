@@ -9,7 +9,7 @@ use super::{
     addr::{SocketAddr, UnixAddr},
     family::AddressFamily,
     ip::IpProtocol,
-    message::MessageFlags,
+    message::{Datagram, MessageFlags},
     namespace::Namespace,
     socket::{Shutdown, Socket},
     socket_type::SocketType,
@@ -140,7 +140,11 @@ impl UnixStream {
 /// let b = UnixDatagram::bind(Namespace::init(), &b_name)?;
 /// a.send_to(b"hi", &b_name)?;
 /// let mut buf = [0u8; 8];
-/// assert_eq!(b.recv_from(&mut buf)?, (2, a_name));
+/// let d = b.recv_from(&mut buf)?;
+/// assert_eq!((d.len, d.from, d.truncated), (2, a_name, false));
+/// a.send_to(b"too long", &b_name)?;
+/// let d = b.recv_from(&mut buf[..3])?;
+/// assert_eq!((d.len, d.truncated, &buf[..3]), (3, true, &b"too"[..]));
 /// # Ok::<(), Error>(())
 /// ```
 pub struct UnixDatagram {
@@ -162,14 +166,17 @@ impl UnixDatagram {
             .send_to(buf, &SocketAddr::Unix(*addr), MessageFlags::NONE)
     }
 
-    /// Receives one datagram and its sender; `EMSGSIZE` if it did not fit `buf`. May sleep.
-    pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, UnixAddr)> {
+    /// Receives one datagram and its sender (unnamed if the sender is not
+    /// bound). A datagram longer than `buf` is cut, consumed and reported as
+    /// [`truncated`](Datagram::truncated). May sleep.
+    pub fn recv_from(&self, buf: &mut [u8]) -> Result<Datagram<UnixAddr>> {
         let r = self.sock.recv_from(buf, MessageFlags::NONE)?;
-        if r.truncated() {
-            return Err(EMSGSIZE);
-        }
         let from = r.peer.map_or(Ok(UnixAddr::unnamed()), unix_addr)?;
-        Ok((r.len, from))
+        Ok(Datagram {
+            len: r.len,
+            from,
+            truncated: r.truncated(),
+        })
     }
 
     /// The underlying socket.

@@ -22,6 +22,11 @@
 //! and netlink sockets only send in the fuzzer's own namespaces (which have
 //! only a loopback device).
 
+use core::{
+    mem::MaybeUninit,
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
 use kernel::{
     net::{
         addr::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrStorage, UnixAddr},
@@ -40,11 +45,6 @@ use kernel::{
     sync::Arc,
     types::ARef,
     workqueue,
-};
-use core::{
-    mem::MaybeUninit,
-    sync::atomic::{AtomicU64, Ordering},
-    time::Duration,
 };
 
 // Shared with the echo samples; this module has no text parameter for `charp`.
@@ -288,11 +288,13 @@ impl Run {
 
     /// Whether `sock` may send: raw, packet and netlink sockets only in the fuzzer's namespace.
     fn may_send(sock: &Socket) -> bool {
-        let contained = matches!(sock.socket_type(), Ok(SocketType::Stream | SocketType::Datagram))
-            && matches!(
-                sock.family(),
-                Ok(AddressFamily::Inet | AddressFamily::Inet6 | AddressFamily::Unix)
-            );
+        let contained = matches!(
+            sock.socket_type(),
+            Ok(SocketType::Stream | SocketType::Datagram)
+        ) && matches!(
+            sock.family(),
+            Ok(AddressFamily::Inet | AddressFamily::Inet6 | AddressFamily::Unix)
+        );
         contained || !sock.namespace().is_init()
     }
 
@@ -306,7 +308,10 @@ impl Run {
             5 => self.with_slot(|r, s| s.connect(&r.address())),
             6 => self.with_slot(|_, s| s.local_addr().and(s.peer_addr()).map(|_| ())),
             7 => self.with_slot(|r, s| {
-                s.shutdown(r.rng.pick(&[Shutdown::Read, Shutdown::Write, Shutdown::Both]))
+                s.shutdown(
+                    r.rng
+                        .pick(&[Shutdown::Read, Shutdown::Write, Shutdown::Both]),
+                )
             }),
             8 | 9 => self.send(),
             10 | 11 => self.receive(),
@@ -381,7 +386,8 @@ impl Run {
                 let (a, b) = data.split_at(len / 3);
                 let (b, c) = b.split_at(b.len() / 2);
                 let v = [IoSlice::new(a), IoSlice::new(b), IoSlice::new(c)];
-                s.send_vectored(&v[..1 + self.rng.below(3)], flags).map(|_| ())
+                s.send_vectored(&v[..1 + self.rng.below(3)], flags)
+                    .map(|_| ())
             }
             3 => {
                 let to = self.address();
@@ -390,7 +396,8 @@ impl Run {
             4 => {
                 let to = self.address();
                 let mut storage = SocketAddrStorage::from(&to);
-                s.send_to_storage(&self.data[..len], &mut storage, flags).map(|_| ())
+                s.send_to_storage(&self.data[..len], &mut storage, flags)
+                    .map(|_| ())
             }
             _ => {
                 let to = self.address();
@@ -400,7 +407,8 @@ impl Run {
                     header = header.control(&mut control);
                 }
                 let data = &self.data[..len];
-                s.send_msg(&mut header, &[IoSlice::new(data)], flags).map(|_| ())
+                s.send_msg(&mut header, &[IoSlice::new(data)], flags)
+                    .map(|_| ())
             }
         }
     }
@@ -423,7 +431,11 @@ impl Run {
                 // Every byte handed out is read: KMSAN would see uninitialised ones.
                 let _sum = got.iter().fold(0u8, |a, &b| a.wrapping_add(b));
                 if got.len() > n {
-                    violation(format_args!("recv_uninit handed out {} of {} bytes", got.len(), n));
+                    violation(format_args!(
+                        "recv_uninit handed out {} of {} bytes",
+                        got.len(),
+                        n
+                    ));
                 }
             }
             2 => {
@@ -441,7 +453,11 @@ impl Run {
                 let r = s.recv_msg(&mut header, &mut [IoSliceMut::new(buf)], flags)?;
                 check_received(r.len, len, flags);
                 if header.control_len() > room {
-                    violation(format_args!("{} bytes of control data in {}", header.control_len(), room));
+                    violation(format_args!(
+                        "{} bytes of control data in {}",
+                        header.control_len(),
+                        room
+                    ));
                 }
                 let _ = header.control_messages().count();
             }
@@ -495,10 +511,16 @@ impl Run {
             19 => s.set_only_v6(on),
             20 => {
                 let secs = self.rng.pick(&[0u64, 1, 2, u64::MAX]);
-                s.set_linger(if on { Some(Duration::from_secs(secs)) } else { None })
+                s.set_linger(if on {
+                    Some(Duration::from_secs(secs))
+                } else {
+                    None
+                })
             }
             21 => {
-                let name: &[u8] = self.rng.pick(&[b"lo".as_slice(), b"eth0", b"", b"no-such0"]);
+                let name: &[u8] = self
+                    .rng
+                    .pick(&[b"lo".as_slice(), b"eth0", b"", b"no-such0"]);
                 s.set_bind_to_device(if on { Some(name) } else { None })
             }
             22 => {
@@ -583,7 +605,9 @@ impl Run {
                 let mut uninit = [MaybeUninit::<u8>::uninit(); 512];
                 let got = s.read_uninit(&mut uninit)?;
                 if got.len() > len || got[..] != self.data[..got.len()] {
-                    violation(format_args!("TCP read_uninit returned bytes that were not sent"));
+                    violation(format_args!(
+                        "TCP read_uninit returned bytes that were not sent"
+                    ));
                 }
                 if self.rng.chance(2) {
                     c.shutdown(Shutdown::Both)?;
@@ -598,7 +622,10 @@ impl Run {
                 let cap = self.rng.len();
                 let d = a.recv_from(&mut self.buf[..cap])?;
                 if d.len > cap || d.truncated != (len > cap) {
-                    violation(format_args!("UDP datagram of {} into {}: {:?}", len, cap, d));
+                    violation(format_args!(
+                        "UDP datagram of {} into {}: {:?}",
+                        len, cap, d
+                    ));
                 }
                 Ok(())
             }
@@ -619,7 +646,10 @@ impl Run {
                     let cap = self.rng.len().min(4096);
                     let got = d.recv_from(&mut self.buf[..cap])?;
                     if got.len > cap || got.truncated != (len > cap) {
-                        violation(format_args!("Unix datagram of {} into {}: {:?}", len, cap, got));
+                        violation(format_args!(
+                            "Unix datagram of {} into {}: {:?}",
+                            len, cap, got
+                        ));
                     }
                     Ok(())
                 }
@@ -638,7 +668,11 @@ impl Run {
         let mut bell = [0u8; 4];
         while self.pending > 0 {
             if self.doorbell.recv_from(&mut bell).is_err() {
-                pr_err!("{} background task(s) still blocked after {:?}\n", self.pending, BACKGROUND_WAIT);
+                pr_err!(
+                    "{} background task(s) still blocked after {:?}\n",
+                    self.pending,
+                    BACKGROUND_WAIT
+                );
                 return Err(ETIMEDOUT);
             }
             self.pending -= 1;
@@ -662,7 +696,9 @@ impl kernel::Module for NetFuzz {
                     run.totals.ok += 1;
                 }
             }
-            let t = run.finish().inspect_err(|e| pr_err!("seed {:#x} failed: {:?}\n", seed, e))?;
+            let t = run
+                .finish()
+                .inspect_err(|e| pr_err!("seed {:#x} failed: {:?}\n", seed, e))?;
             total.ops += t.ops;
             total.ok += t.ok;
             total.background += t.background;

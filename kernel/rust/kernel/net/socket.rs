@@ -390,7 +390,8 @@ impl Socket {
         bufs: &[IoSlice<'_>],
         flags: MessageFlags,
     ) -> Result<usize> {
-        let flags = self.effective(flags.only(MessageFlags::SEND_ALLOWED)?) | MessageFlags::NOSIGNAL;
+        let flags =
+            self.effective(flags.only(MessageFlags::SEND_ALLOWED)?) | MessageFlags::NOSIGNAL;
         let size = total_len(bufs.iter().map(IoSlice::len))?;
         msg.set_flags(flags);
         // SAFETY: The socket is valid. `msg` is a kernel header (no control buffer, a name of

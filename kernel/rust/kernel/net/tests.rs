@@ -304,14 +304,13 @@ fn sleep_ms(ms: u32) {
 mod soundness;
 
 mod cases {
-    use super::*;
     pub(super) use super::soundness::{
         flags_outside_the_allow_lists_refused, misaligned_control_buffer_is_aligned,
         options_outside_the_allow_list_refused, orphaned_connection_keeps_its_namespace,
-        raw_socket_with_tcp_protocol_refuses_tcp_options,
-        recv_uninit_hands_out_only_copied_bytes, unix_control_buffers_refused,
-        unix_datagram_truncation_reported,
+        raw_socket_with_tcp_protocol_refuses_tcp_options, recv_uninit_hands_out_only_copied_bytes,
+        unix_control_buffers_refused, unix_datagram_truncation_reported,
     };
+    use super::*;
 
     pub(super) fn ns() -> &'static Namespace {
         Namespace::init()
@@ -1201,7 +1200,10 @@ mod cases {
 
     pub(super) fn accepted_socket_shares_listener_namespace() -> TestResult {
         let (l, _c, s) = tcp_pair(false)?;
-        check!(core::ptr::eq(s.namespace().as_ptr(), l.namespace().as_ptr()));
+        check!(core::ptr::eq(
+            s.namespace().as_ptr(),
+            l.namespace().as_ptr()
+        ));
         Ok(())
     }
 

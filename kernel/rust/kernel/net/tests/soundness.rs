@@ -155,8 +155,12 @@ pub(crate) fn unix_control_buffers_refused() -> TestResult {
     let mut buf = [0u8; 8];
     let mut header = MessageHeader::new().control(&mut control);
     check_eq!(
-        b.recv_msg(&mut header, &mut [IoSliceMut::new(&mut buf)], MessageFlags::NONE)
-            .err(),
+        b.recv_msg(
+            &mut header,
+            &mut [IoSliceMut::new(&mut buf)],
+            MessageFlags::NONE
+        )
+        .err(),
         Some(EOPNOTSUPP)
     );
     // Without one, the datagram is received.
@@ -200,10 +204,7 @@ pub(crate) fn options_outside_the_allow_list_refused() -> TestResult {
     s.set_bind_to_device(Some(b"lo"))?;
     s.set_bind_to_device(None)?;
     check_eq!(s.set_bind_to_device(Some(b"knet-no-such")), Err(ENODEV));
-    check_eq!(
-        s.set_bind_to_device(Some(b"0123456789abcdef")),
-        Err(EINVAL)
-    );
+    check_eq!(s.set_bind_to_device(Some(b"0123456789abcdef")), Err(EINVAL));
     check_eq!(s.set_bind_to_device(Some(b"l\0o")), Err(EINVAL));
     Ok(())
 }
@@ -235,7 +236,11 @@ pub(crate) fn misaligned_control_buffer_is_aligned() -> TestResult {
     b.set_pktinfo(true)?;
     a.send_to(b"pkt", &b_addr, MessageFlags::NONE)?;
     let mut raw = [0u8; 129];
-    let odd = if raw.as_ptr().align_offset(2) == 0 { 1 } else { 0 };
+    let odd = if raw.as_ptr().align_offset(2) == 0 {
+        1
+    } else {
+        0
+    };
     let mut buf = [0u8; 8];
     let mut header = MessageHeader::new().control(&mut raw[odd..]);
     let got = b.recv_msg(

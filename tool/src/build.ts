@@ -9,10 +9,28 @@ import { configure } from './kconfig.js';
 
 export interface Kernel { tree: string; build: string; flavor: Flavor; bzImage: string }
 
-/** Variables every kernel make invocation gets. */
+/**
+ * The libclang of the LLVM that builds the tree. bindgen loads whichever
+ * libclang it finds first, and with two LLVM versions installed it may pick
+ * one that does not know the flags the kernel passes to this clang
+ * (`unknown argument: '-enable-trivial-auto-var-init-zero-...'`).
+ */
+export function libclangDir(clang = 'clang'): string {
+  const r = capture(clang, ['--version']);
+  const major = /clang version (\d+)\./.exec(r.stdout)?.[1];
+  if (r.code !== 0 || !major) throw new UserError(`${clang} --version failed: ${r.stderr || r.stdout}\nfix: make setup`);
+  const dir = `/usr/lib/llvm-${major}/lib`;
+  if (!existsSync(dir)) throw new UserError(`${dir} (libclang for ${clang} ${major}) not found; fix: apt-get install libclang-${major}-dev`);
+  return dir;
+}
+
+let libclang: string | undefined;
+
+/** Variables every kernel make invocation gets (command-line variables reach bindgen's environment). */
 export function makeVars(build: string): string[] {
+  libclang ??= libclangDir();
   return [
-    `O=${build}`, 'LLVM=1',
+    `O=${build}`, 'LLVM=1', `LIBCLANG_PATH=${libclang}`,
     `RUSTC=${RUST_TOOLS.RUSTC}`, `RUSTDOC=${RUST_TOOLS.RUSTDOC}`, `RUSTFMT=${RUST_TOOLS.RUSTFMT}`,
     `CLIPPY_DRIVER=${RUST_TOOLS.CLIPPY_DRIVER}`, `BINDGEN=${BINDGEN_BIN}`,
   ];

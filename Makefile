@@ -4,7 +4,7 @@
 KNET := node dist/src/cli.js
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: demo test test-debug bench build setup shell unit tool
+.PHONY: demo test test-lts test-debug test-debug-lts bench build build-lts setup shell unit tool
 
 demo: tool
 	@$(KNET) demo
@@ -12,14 +12,24 @@ demo: tool
 test: tool
 	@$(KNET) test
 
+# The same suite on the 6.12 LTS backport.
+test-lts: tool
+	@$(KNET) test --lts
+
 test-debug: tool
 	@$(KNET) test --debug
+
+test-debug-lts: tool
+	@$(KNET) test --debug --lts
 
 bench: tool
 	@$(KNET) bench
 
 build: tool
 	@$(KNET) build
+
+build-lts: tool
+	@$(KNET) build --lts
 
 setup: tool
 	@$(KNET) setup

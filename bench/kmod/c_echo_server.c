@@ -199,7 +199,11 @@ static int __init c_echo_init(void)
 	if (err)
 		goto free_conns;
 	sock_set_reuseaddr(listener->sk);
-	err = kernel_bind(listener, (struct sockaddr *)&ss, len);
+	/*
+	 * kernel_bind() takes a struct sockaddr_unsized in mainline and a
+	 * struct sockaddr in 6.12: the storage converts to either.
+	 */
+	err = kernel_bind(listener, (void *)&ss, len);
 	if (!err)
 		err = kernel_listen(listener, backlog);
 	if (err)
@@ -208,7 +212,7 @@ static int __init c_echo_init(void)
 	err = sock_create_kern(&init_net, ss.ss_family, SOCK_DGRAM, IPPROTO_UDP, &udp);
 	if (err)
 		goto release_listener;
-	err = kernel_bind(udp, (struct sockaddr *)&ss, len);
+	err = kernel_bind(udp, (void *)&ss, len);
 	if (err)
 		goto release_udp;
 	wq = alloc_workqueue("c_echo_server", WQ_UNBOUND, 0);

@@ -2,7 +2,8 @@
 import { cpus } from 'node:os';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BINDGEN_BIN, CACHE, Flavor, FLAVOR_FRAGMENTS, buildDir } from './paths.js';
+import { CACHE, Flavor, FLAVOR_FRAGMENTS, buildDir } from './paths.js';
+import { bindgenBin, target } from './target.js';
 import { RUST_TOOLS } from './setup.js';
 import { UserError, capture, run } from './run.js';
 import { configure } from './kconfig.js';
@@ -24,15 +25,13 @@ export function libclangDir(clang = 'clang'): string {
   return dir;
 }
 
-let libclang: string | undefined;
-
 /** Variables every kernel make invocation gets (command-line variables reach bindgen's environment). */
 export function makeVars(build: string): string[] {
-  libclang ??= libclangDir();
+  const t = target();
   return [
-    `O=${build}`, 'LLVM=1', `LIBCLANG_PATH=${libclang}`,
+    `O=${build}`, `LLVM=${t.llvm}`, `LIBCLANG_PATH=${libclangDir(t.clang)}`,
     `RUSTC=${RUST_TOOLS.RUSTC}`, `RUSTDOC=${RUST_TOOLS.RUSTDOC}`, `RUSTFMT=${RUST_TOOLS.RUSTFMT}`,
-    `CLIPPY_DRIVER=${RUST_TOOLS.CLIPPY_DRIVER}`, `BINDGEN=${BINDGEN_BIN}`,
+    `CLIPPY_DRIVER=${RUST_TOOLS.CLIPPY_DRIVER}`, `BINDGEN=${bindgenBin(t)}`,
   ];
 }
 
@@ -64,7 +63,7 @@ export async function configureKernel(tree: string, flavor: Flavor): Promise<{ b
   if (!/Rust is available/.test(avail)) {
     throw new UserError(`make rustavailable failed:\n${avail}\nfix: run 'make setup' (installs rustc-web, rust-web-src, bindgen)`);
   }
-  const changed = await configure(kernelMake(tree, build, logPath(`config-${flavor}.log`)), tree, build,
+  const changed = await configure(kernelMake(tree, build, logPath(`config-${target().name}-${flavor}.log`)), tree, build,
     FLAVOR_FRAGMENTS[flavor], () => avail);
   return { build, changed };
 }
@@ -87,7 +86,7 @@ export function rustWarnings(log: string): string[] {
 
 /** Builds bzImage and modules with clippy; fails on any Rust warning. */
 export async function buildKernel(tree: string, build: string, flavor: Flavor): Promise<Kernel> {
-  const log = logPath(`build-${flavor}.log`);
+  const log = logPath(`build-${target().name}-${flavor}.log`);
   const jobs = String(cpus().length + 1);
   await run('sh', ['-c', `: > "${log}"`]);
   await kernelMake(tree, build, log)([`-j${jobs}`, ...BUILD_FLAGS, 'bzImage', 'modules']);

@@ -10,7 +10,8 @@ import { fmtCommand } from './fmt.js';
 import { seriesCommand } from './series.js';
 import { benchCommand } from './bench.js';
 
-const USAGE = `usage: knet <command> [options]
+const USAGE = `usage: knet <command> [options] [--lts]
+  (--lts, or KNET_KERNEL=lts: the 6.12 LTS backport instead of mainline 7.3)
   setup              install packages and bindgen, check the toolchain
   build              setup, extract and overlay the tree, configure, build
   test [--filter RE] [--no-lint] [--debug]
@@ -24,6 +25,8 @@ const USAGE = `usage: knet <command> [options]
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // The 6.12 LTS backport instead of mainline; child processes (host tests) inherit it.
+  if (rest.includes('--lts')) process.env.KNET_KERNEL = 'lts';
   const flag = (name: string) => rest.includes(name);
   const value = (name: string) => {
     const i = rest.indexOf(name);

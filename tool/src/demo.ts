@@ -1,4 +1,5 @@
 // `knet demo`: boot the guest and show, from the host, that it works.
+import { target } from './target.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -69,7 +70,7 @@ export async function demoCommand(): Promise<number> {
     const uname = await guest.exec('uname -r');
     const kunit = summarize(parseKtap(guest.console));
     console.log('\n--- knet demo ---');
-    console.log(`kernel source:  linux-source-6.12 ${a.version}`);
+    console.log(`kernel source:  ${target().sourcePackage} ${a.version} (${target().name})`);
     console.log(`guest uname -r: ${uname.output.trim()}`);
     console.log(`CONFIG_RUST=${config.get('CONFIG_RUST') ?? 'n'}  CONFIG_KUNIT=${config.get('CONFIG_KUNIT') ?? 'n'}  CONFIG_RUST_KERNEL_DOCTESTS=${config.get('CONFIG_RUST_KERNEL_DOCTESTS') ?? 'n'}`);
     console.log(`boot-time KUnit (rust_net suite and Rust doctests): ${kunit.passed} passed, ${kunit.failed} failed, ${kunit.skipped} skipped`);

@@ -1,6 +1,7 @@
 // Runs the host-side node:test files and collects one result per test.
 import { run } from 'node:test';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { REPO } from './paths.js';
 import { listFilesUnder } from './run.js';
 
@@ -18,10 +19,12 @@ interface TestEventData {
 /** Runs the compiled tests in dist/test matching `filter` (all by default). */
 export async function runHostTests(filter?: RegExp, env: Record<string, string> = {}): Promise<HostResult[]> {
   Object.assign(process.env, env);
-  const files = listFilesUnder(join(REPO, 'dist', 'test'))
+  // The compiled tests next to this compiled file (dist/test beside dist/src).
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test');
+  const files = listFilesUnder(dir)
     .filter((f) => f.endsWith('.test.js'))
     .filter((f) => !filter || filter.test(f))
-    .map((f) => join(REPO, 'dist', 'test', f));
+    .map((f) => join(dir, f));
   const results: HostResult[] = [];
   const stream = run({ files, concurrency: 1 });
   const record = (status: HostResult['status']) => (data: TestEventData) => {

@@ -32,8 +32,9 @@ export interface ExtraFile { src: string; dest: string }
 
 /** Builds the initramfs for a build directory; returns the cpio path. */
 export async function buildInitramfs(build: string, flavor: string, extras: ExtraFile[] = []): Promise<string> {
-  const root = join(CACHE, 'initramfs', flavor, 'root');
-  const cpio = join(CACHE, 'initramfs', flavor, 'initramfs.cpio');
+  // One per build directory (kernel version and flavour), so targets do not overwrite each other.
+  const root = join(CACHE, 'initramfs', basename(build), 'root');
+  const cpio = join(CACHE, 'initramfs', basename(build), 'initramfs.cpio');
   rmSync(root, { recursive: true, force: true });
   for (const d of ['bin', 'dev', 'proc', 'sys', 'tmp', 'lib/modules/knet', 'knet/tests']) mkdirSync(join(root, d), { recursive: true });
   if (!existsSync('/bin/busybox')) throw new UserError('/bin/busybox not found; fix: apt-get install busybox-static');

@@ -10,13 +10,8 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** Cache root, `KNET_CACHE` or ~/.cache/knet. */
 export const CACHE = process.env.KNET_CACHE ?? join(homedir(), '.cache', 'knet');
 
-/** bindgen-cli version installed into the cache (kernel 6.12 needs >= 0.65.1). */
-export const BINDGEN_VERSION = '0.69.5';
-export const BINDGEN_BIN = join(CACHE, `bindgen-${BINDGEN_VERSION}`, 'bin', 'bindgen');
-
 /** Project inputs inside the checkout. */
 export const OVERLAY_DIR = join(REPO, 'kernel');
-export const PATCHES_DIR = join(REPO, 'patches');
 export const CONFIGS_DIR = join(REPO, 'configs');
 export const GUEST_DIR = join(REPO, 'guest');
 

@@ -1,7 +1,8 @@
 // The shared first half of every command: setup, tree, config, build, initramfs.
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, Flavor, OVERLAY_DIR, PATCHES_DIR } from './paths.js';
+import { CACHE, Flavor, OVERLAY_DIR } from './paths.js';
+import { target } from './target.js';
 import { stage } from './run.js';
 import { setup } from './setup.js';
 import { ensureTree, overlayStateDir, sourceVersion, syncOverlay } from './tree.js';
@@ -12,7 +13,7 @@ export interface Artifacts { version: string; tree: string; build: string; bzIma
 
 /** Where the last successful preparation is recorded, for tests run on their own. */
 export function artifactsFile(flavor: Flavor): string {
-  return join(CACHE, `artifacts-${flavor}.json`);
+  return join(CACHE, `artifacts-${target().name}-${flavor}.json`);
 }
 
 export function lastArtifacts(flavor: Flavor = 'test'): Artifacts | undefined {
@@ -23,10 +24,11 @@ export function lastArtifacts(flavor: Flavor = 'test'): Artifacts | undefined {
 /** Setup, tree and configuration: enough to run make targets in the tree. */
 export async function prepareTree(flavor: Flavor): Promise<{ version: string; tree: string; build: string }> {
   await stage('setup (packages, bindgen, toolchain check)', setup);
-  const version = sourceVersion();
-  const tree = await stage(`kernel tree linux-source-6.12 ${version}`, async () => {
-    const t = await ensureTree(version);
-    const r = await syncOverlay(t, OVERLAY_DIR, PATCHES_DIR, overlayStateDir(version));
+  const kt = target();
+  const version = await sourceVersion(kt);
+  const tree = await stage(`kernel tree ${kt.sourcePackage} ${version} (${kt.name})`, async () => {
+    const t = await ensureTree(kt, version);
+    const r = await syncOverlay(t, OVERLAY_DIR, kt.patchesDir, overlayStateDir(version));
     const changed = [...r.written, ...r.removed.map((f) => `${f} (removed)`), ...r.restored.map((f) => `${f} (restored)`)];
     console.log(`    tree ${t}; overlay: ${changed.length ? changed.join(', ') : 'unchanged'}`);
     return t;
@@ -37,7 +39,7 @@ export async function prepareTree(flavor: Flavor): Promise<{ version: string; tr
 
 export async function prepare(flavor: Flavor): Promise<Artifacts> {
   const { version, tree, build } = await prepareTree(flavor);
-  const kernel = await stage(`build (${flavor}, LLVM=1, clippy)`, () => buildKernel(tree, build, flavor));
+  const kernel = await stage(`build (${flavor}, LLVM=${target().llvm}, clippy)`, () => buildKernel(tree, build, flavor));
   const initrd = await stage('initramfs', () => buildInitramfs(build, flavor));
   const a: Artifacts = { version, tree, build, bzImage: kernel.bzImage, initrd, flavor };
   mkdirSync(CACHE, { recursive: true });

@@ -1,9 +1,13 @@
 // `knet series`: the project as a `git am`-able patch series against the
-// pristine linux-source-6.12 tree, one logical change per patch.
+// pristine mainline (linux-source-7.3) tree, one logical change per patch.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { OUT_DIR, OVERLAY_DIR, PATCHES_DIR } from './paths.js';
+import { OUT_DIR, OVERLAY_DIR } from './paths.js';
+import { TARGETS } from './target.js';
+
+/** The series is what mainline receives: the mainline patches. */
+export const PATCHES_DIR = TARGETS.mainline.patchesDir;
 import { UserError, listFilesUnder, run } from './run.js';
 import { patchTargets, overlayStateDir, sourceVersion } from './tree.js';
 
@@ -15,13 +19,12 @@ export interface SeriesEntry { subject: string; body: string; files?: string[]; 
  * modules, so every step builds.
  */
 export const SERIES: SeriesEntry[] = [
-  { subject: 'rust: net: add networking errno codes to kernel::error', patch: '0001-rust-net-add-networking-errno-codes.patch', body: '' },
   {
     subject: 'rust: net: add C helpers for sockets and namespaces',
     body: 'get_net/put_net, the current task\'s namespace and socket options with\nkernel buffers are inline or macro based in C; wrap them for Rust.',
-    files: ['rust/helpers/net.c'],
+    files: ['rust/helpers/net/socket.c'],
   },
-  { subject: 'rust: net: add socket headers to bindings and C helpers', patch: '0003-rust-net-add-bindings-and-helpers.patch', body: '' },
+  { subject: 'rust: net: add socket headers to bindings and C helpers', patch: '0002-rust-net-add-bindings-and-helpers.patch', body: '' },
   {
     subject: 'rust: net: add address family, IP protocol and socket type',
     body: 'Small typed wrappers over AF_*, IPPROTO_* and SOCK_* that reject\nunknown values with an error.',
@@ -62,7 +65,7 @@ export const SERIES: SeriesEntry[] = [
     body: 'TcpListener, TcpStream, UdpSocket and the Unix counterparts, shaped\nlike std::net, whose methods return what the protocol means.',
     files: ['rust/kernel/net/tcp.rs', 'rust/kernel/net/udp.rs', 'rust/kernel/net/unix.rs'],
   },
-  { subject: 'rust: net: declare the socket abstraction modules', patch: '0002-rust-net-declare-socket-modules.patch', body: '' },
+  { subject: 'rust: net: declare the socket abstraction modules', patch: '0001-rust-net-declare-socket-modules.patch', body: '' },
   {
     subject: 'rust: net: add echo server and client samples',
     body: 'A TCP and UDP echo server module and a client module that checks an\necho byte for byte: the first users of kernel::net.',
@@ -73,7 +76,7 @@ export const SERIES: SeriesEntry[] = [
     body: 'A test module that drives random sequences of safe kernel::net calls,\nseeded and replayable, including blocking calls from a second task while\nthe first shuts the socket down or drops it. Run on a KASAN and lockdep\nkernel, any report it causes is a bug in the abstraction.',
     files: ['samples/rust/rust_net_fuzz.rs'],
   },
-  { subject: 'rust: net: add echo samples to the build', patch: '0004-rust-net-add-echo-samples-to-the-build.patch', body: '' },
+  { subject: 'rust: net: add echo samples to the build', patch: '0003-rust-net-add-echo-samples-to-the-build.patch', body: '' },
 ];
 
 /** Overlay files and patches the series does not mention (they would be lost). */
@@ -96,7 +99,7 @@ export async function seriesCommand(outDir = join(OUT_DIR, 'series')): Promise<n
   const patches = listFilesUnder(PATCHES_DIR).filter((p) => p.endsWith('.patch'));
   const missing = uncovered(overlay, patches);
   if (missing.length) throw new UserError(`not in the patch series: ${missing.join(', ')}\nfix: add them to SERIES in tool/src/series.ts`);
-  const orig = join(overlayStateDir(sourceVersion()), 'orig');
+  const orig = join(overlayStateDir(await sourceVersion(TARGETS.mainline)), 'orig');
   const repo = mkdtempSync(join(tmpdir(), 'knet-series-'));
   const git = (...args: string[]) => run('git', ['-c', 'user.name=knet developers', '-c', 'user.email=knet@example.org', '-C', repo, ...args]);
   try {
@@ -111,7 +114,7 @@ export async function seriesCommand(outDir = join(OUT_DIR, 'series')): Promise<n
       }
     }
     await git('add', '-A');
-    await git('commit', '-q', '-m', 'base: pristine linux-source-6.12 files');
+    await git('commit', '-q', '-m', `base: pristine ${TARGETS.mainline.sourcePackage} files`);
     for (const e of SERIES) {
       let { subject, body } = e;
       if (e.patch) {

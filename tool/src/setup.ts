@@ -2,13 +2,15 @@
 // kernel build needs. Idempotent and quiet when everything is already there.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BINDGEN_BIN, BINDGEN_VERSION, CACHE } from './paths.js';
+import { CACHE } from './paths.js';
+import { KernelTarget, bindgenBin, target } from './target.js';
 import { UserError, capture, run } from './run.js';
+import { libclangDir } from './build.js';
 
-/** Debian packages the build, the guest and the tests need. */
+/** Debian packages the build, the guest and the tests need, besides the target's toolchain. */
 export const PACKAGES = [
-  'linux-source-6.12', 'rustc-web', 'rust-web-src', 'rust-web-clippy', 'rustfmt-web',
-  'clang', 'lld', 'llvm', 'libclang-dev', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev',
+  'rustc-web', 'rust-web-src', 'rust-web-clippy', 'rustfmt-web',
+  'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev',
   'cpio', 'xz-utils', 'patch', 'make', 'gcc', 'libc6-dev', 'busybox-static', 'socat', 'iproute2', 'qemu-system-x86',
 ];
 
@@ -31,7 +33,7 @@ function hasCandidate(pkg: string): boolean {
 }
 
 /** The mirror apt already uses for Debian, so added suites come from the same place. */
-function debianMirror(): string {
+export function debianMirror(): string {
   const files = ['/etc/apt/sources.list', ...listDir('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f))];
   for (const f of files) {
     const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
@@ -68,8 +70,8 @@ async function aptInstall(pkgs: string[], suite?: string): Promise<void> {
   await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...target, ...pkgs], { env });
 }
 
-export async function ensurePackages(): Promise<void> {
-  const missing = PACKAGES.filter((p) => !installed(p));
+export async function ensurePackages(t: KernelTarget = target()): Promise<void> {
+  const missing = [...PACKAGES, ...t.packages].filter((p) => !installed(p));
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new UserError(`missing Debian packages: ${missing.join(' ')}\nfix: sudo apt-get install ${missing.join(' ')}`);
@@ -79,7 +81,8 @@ export async function ensurePackages(): Promise<void> {
   const qsuite = qemuSuite();
   if (qsuite) addSuite('backports', mirror, qsuite);
   await run('apt-get', ['update', '-q']);
-  if (!hasCandidate('linux-source-6.12')) {
+  if (t.source.kind === 'install' && !hasCandidate(t.sourcePackage)) {
+    // linux-source-6.12 is only in bookworm-security.
     addSuite('security', mirror.replace(/\/debian$/, '/debian-security'), 'bookworm-security');
     await run('apt-get', ['update', '-q']);
   }
@@ -89,39 +92,44 @@ export async function ensurePackages(): Promise<void> {
   if (qemu.length) await aptInstall(qemu, qsuite);
 }
 
-export async function ensureBindgen(): Promise<void> {
-  if (existsSync(BINDGEN_BIN)) return;
+export async function ensureBindgen(t: KernelTarget = target()): Promise<void> {
+  if (existsSync(bindgenBin(t))) return;
   const cargo = capture('cargo', ['--version']);
   if (cargo.code !== 0) {
     throw new UserError('cargo not found: it is needed once to install bindgen-cli into the cache.\nfix: install rustup/cargo, or apt-get install cargo');
   }
-  console.log(`    installing bindgen-cli ${BINDGEN_VERSION} into ${CACHE}`);
-  await run('cargo', ['install', '--locked', '--version', BINDGEN_VERSION, 'bindgen-cli', '--root', join(CACHE, `bindgen-${BINDGEN_VERSION}`)],
-    { logFile: join(CACHE, 'bindgen-install.log') });
+  console.log(`    installing bindgen-cli ${t.bindgenVersion} into ${CACHE}`);
+  await run('cargo', ['install', '--locked', '--version', t.bindgenVersion, 'bindgen-cli', '--root', join(CACHE, `bindgen-${t.bindgenVersion}`)],
+    { logFile: join(CACHE, `bindgen-${t.bindgenVersion}-install.log`), env: { ...process.env, LIBCLANG_PATH: libclangDir(t.clang) } });
 }
 
 interface ToolCheck { name: string; cmd: string; args: string[]; want?: RegExp; fix: string }
 
-const TOOL_CHECKS: ToolCheck[] = [
+function toolChecks(t: KernelTarget): ToolCheck[] {
+  // `LLVM=-19` selects clang-19, ld.lld-19, llvm-ar-19...; `LLVM=1` the unversioned tools.
+  const v = t.llvm.startsWith('-') ? t.llvm : '';
+  const bindgenDir = join(CACHE, 'bindgen-' + t.bindgenVersion);
+  return [
   { name: 'rustc (Debian)', cmd: RUST_TOOLS.RUSTC, args: ['--version'], want: /^rustc 1\.\d+/, fix: 'apt-get install rustc-web' },
   { name: 'rustdoc (Debian)', cmd: RUST_TOOLS.RUSTDOC, args: ['--version'], fix: 'apt-get install rustc-web' },
   { name: 'rustfmt (Debian)', cmd: RUST_TOOLS.RUSTFMT, args: ['--version'], fix: 'apt-get install rustfmt-web' },
   { name: 'clippy-driver (Debian)', cmd: RUST_TOOLS.CLIPPY_DRIVER, args: ['--version'], fix: 'apt-get install rust-web-clippy' },
-  { name: 'bindgen', cmd: BINDGEN_BIN, args: ['--version'], want: /bindgen 0\.(6[5-9]|[7-9]\d)/, fix: `rm -rf ${join(CACHE, 'bindgen-' + BINDGEN_VERSION)} and rerun (reinstalls bindgen-cli)` },
-  { name: 'clang', cmd: 'clang', args: ['--version'], want: /clang version (1[3-9]|[2-9]\d)\./, fix: 'apt-get install clang' },
-  { name: 'ld.lld', cmd: 'ld.lld', args: ['--version'], fix: 'apt-get install lld' },
-  { name: 'llvm-ar', cmd: 'llvm-ar', args: ['--version'], fix: 'apt-get install llvm' },
+  { name: 'bindgen', cmd: bindgenBin(t), args: ['--version'], want: new RegExp(`bindgen ${t.bindgenVersion.replace(/\./g, '\\.')}`), fix: `rm -rf ${bindgenDir} and rerun (reinstalls bindgen-cli)` },
+  { name: t.clang, cmd: t.clang, args: ['--version'], want: /clang version (1[3-9]|[2-9]\d)\./, fix: `apt-get install ${t.packages.join(' ')}` },
+  { name: `ld.lld${v}`, cmd: `ld.lld${v}`, args: ['--version'], fix: `apt-get install lld${v}` },
+  { name: `llvm-ar${v}`, cmd: `llvm-ar${v}`, args: ['--version'], fix: `apt-get install llvm${v}` },
   { name: 'qemu-system-x86_64', cmd: 'qemu-system-x86_64', args: ['--version'], fix: 'apt-get install qemu-system-x86' },
   { name: 'busybox (static)', cmd: '/bin/busybox', args: ['true'], fix: 'apt-get install busybox-static' },
   { name: 'cpio', cmd: 'cpio', args: ['--version'], fix: 'apt-get install cpio' },
   { name: 'flex', cmd: 'flex', args: ['--version'], fix: 'apt-get install flex' },
   { name: 'bison', cmd: 'bison', args: ['--version'], fix: 'apt-get install bison' },
   { name: 'bc', cmd: 'bc', args: ['--version'], fix: 'apt-get install bc' },
-];
+  ];
+}
 
-export function checkTools(): void {
+export function checkTools(kt: KernelTarget = target()): void {
   const problems: string[] = [];
-  for (const t of TOOL_CHECKS) {
+  for (const t of toolChecks(kt)) {
     const r = capture(t.cmd, t.args);
     const out = r.stdout + r.stderr;
     if (r.code !== 0) problems.push(`${t.name}: not found or not working (${t.cmd}); fix: ${t.fix}`);

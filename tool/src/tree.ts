@@ -1,4 +1,4 @@
-// The kernel tree: a pristine linux-source-6.12 extraction in the cache, with
+// The kernel tree: a pristine linux-source-<series> extraction in the cache, with
 // the project's files laid on top. Files are only rewritten when their
 // content changes, so kbuild rebuilds incrementally.
 import { createHash } from 'node:crypto';
@@ -6,27 +6,81 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { CACHE, treeDir } from './paths.js';
+import { KernelTarget, target } from './target.js';
+import { debianMirror } from './setup.js';
 import { UserError, capture, listFilesUnder as listFiles, run } from './run.js';
 
-export const SOURCE_TARBALL = '/usr/src/linux-source-6.12.tar.xz';
+/** The kernel tarball of an installed linux-source package. */
+function installedTarball(t: KernelTarget): string {
+  return `/usr/src/${t.sourcePackage}.tar.xz`;
+}
 
-/** Exact Debian version of the kernel source (the cache key). */
-export function sourceVersion(): string {
-  const r = capture('dpkg-query', ['-W', '-f=${Version}', 'linux-source-6.12']);
-  if (r.code !== 0 || !r.stdout) throw new UserError('linux-source-6.12 is not installed; fix: apt-get install linux-source-6.12');
+/** Where a downloaded source package is unpacked in the cache. */
+function downloadDir(t: KernelTarget): string {
+  return join(CACHE, 'debs', t.sourcePackage);
+}
+
+/**
+ * Downloads the source package from `suite` with a private apt state in the
+ * cache (its own sources list, package lists and archive), so the machine's
+ * apt configuration is neither read for sources nor changed. Returns the version.
+ */
+async function downloadSource(t: KernelTarget, suite: string): Promise<string> {
+  const dir = downloadDir(t);
+  const versionFile = join(dir, 'VERSION');
+  if (existsSync(versionFile) && existsSync(join(dir, 'tarball.tar.xz'))) return readFileSync(versionFile, 'utf8').trim();
+  const apt = join(CACHE, 'apt', suite);
+  for (const d of ['lists/partial', 'archives/partial']) mkdirSync(join(apt, d), { recursive: true });
+  writeFileSync(join(apt, 'sources.list'), `deb ${debianMirror()} ${suite} main\n`);
+  const opts = [
+    '-o', `Dir::Etc::SourceList=${join(apt, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=/nonexistent',
+    '-o', `Dir::State::Lists=${join(apt, 'lists')}`, '-o', `Dir::Cache=${apt}`, '-o', 'APT::Sandbox::User=root', '-q',
+  ];
+  console.log(`    downloading ${t.sourcePackage} from ${suite} into ${dir}`);
+  await run('apt-get', [...opts, 'update'], { logFile: join(apt, 'update.log') });
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const got = capture('apt-get', [...opts, 'download', t.sourcePackage], { cwd: dir });
+  const deb = readdirSync(dir).find((f) => f.endsWith('.deb'));
+  if (got.code !== 0 || !deb) throw new UserError(`apt-get download ${t.sourcePackage} (suite ${suite}) failed:\n${got.stderr || got.stdout}\nfix: check that ${debianMirror()} is reachable and has ${suite}`);
+  const version = capture('dpkg-deb', ['-f', join(dir, deb), 'Version']).stdout.trim();
+  await run('dpkg-deb', ['-x', join(dir, deb), join(dir, 'x')]);
+  renameSync(join(dir, 'x', 'usr', 'src', `${t.sourcePackage}.tar.xz`), join(dir, 'tarball.tar.xz'));
+  rmSync(join(dir, 'x'), { recursive: true, force: true });
+  rmSync(join(dir, deb), { force: true });
+  writeFileSync(versionFile, `${version}\n`);
+  return version;
+}
+
+/** The version of the target's source if it is already here (installed or downloaded), without side effects. */
+export function knownSourceVersion(t: KernelTarget = target()): string | undefined {
+  if (t.source.kind === 'download') {
+    const f = join(downloadDir(t), 'VERSION');
+    return existsSync(f) ? readFileSync(f, 'utf8').trim() : undefined;
+  }
+  const r = capture('dpkg-query', ['-W', '-f=${Version}', t.sourcePackage]);
+  return r.code === 0 && r.stdout ? r.stdout.trim() : undefined;
+}
+
+/** Exact Debian version of the target's kernel source (the cache key); downloads it if needed. */
+export async function sourceVersion(t: KernelTarget = target()): Promise<string> {
+  if (t.source.kind === 'download') return downloadSource(t, t.source.suite);
+  const r = capture('dpkg-query', ['-W', '-f=${Version}', t.sourcePackage]);
+  if (r.code !== 0 || !r.stdout) throw new UserError(`${t.sourcePackage} is not installed; fix: make setup (or apt-get install ${t.sourcePackage})`);
   return r.stdout.trim();
 }
 
 /** Extracts the tarball once per version; returns the tree path. */
-export async function ensureTree(version: string): Promise<string> {
+export async function ensureTree(t: KernelTarget, version: string): Promise<string> {
   const dir = treeDir(version);
   if (existsSync(join(dir, 'Makefile'))) return dir;
-  if (!existsSync(SOURCE_TARBALL)) throw new UserError(`${SOURCE_TARBALL} not found; fix: apt-get install --reinstall linux-source-6.12`);
+  const tarball = t.source.kind === 'download' ? join(downloadDir(t), 'tarball.tar.xz') : installedTarball(t);
+  if (!existsSync(tarball)) throw new UserError(`${tarball} not found; fix: ${t.source.kind === 'download' ? `rm -rf ${downloadDir(t)} and rerun` : `apt-get install --reinstall ${t.sourcePackage}`}`);
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = mkdtempSync(join(dirname(dir), '.extract-'));
-  await run('tar', ['-xf', SOURCE_TARBALL, '-C', tmp]);
+  await run('tar', ['-xf', tarball, '-C', tmp]);
   const top = readdirSync(tmp);
-  if (top.length !== 1) throw new UserError(`unexpected layout in ${SOURCE_TARBALL}: ${top.join(', ')}`);
+  if (top.length !== 1) throw new UserError(`unexpected layout in ${tarball}: ${top.join(', ')}`);
   rmSync(dir, { recursive: true, force: true });
   renameSync(join(tmp, top[0]), dir);
   rmSync(tmp, { recursive: true, force: true });
@@ -62,7 +116,9 @@ export async function syncOverlay(tree: string, overlayDir: string, patchesDir: 
   const overlay = listFiles(overlayDir);
   const patches = listFiles(patchesDir).filter((p) => p.endsWith('.patch'));
   const patchTexts = patches.map((p) => readFileSync(join(patchesDir, p), 'utf8'));
-  const patched = [...new Set(patchTexts.flatMap(patchTargets))].sort();
+  // Upstream files the patches change; a backport's patches may also change overlay files.
+  const overlaySet = new Set(overlay);
+  const patched = [...new Set(patchTexts.flatMap(patchTargets))].filter((f) => !overlaySet.has(f)).sort();
 
   // The pristine content of every upstream file we touch or touched.
   const original = (rel: string): Buffer | undefined => {
@@ -93,7 +149,7 @@ export async function syncOverlay(tree: string, overlayDir: string, patchesDir: 
     }
     for (const [i, name] of patches.entries()) {
       const r = capture('patch', ['-p1', '--forward', '--batch', '--fuzz=0', '--no-backup-if-mismatch', '-r', '-', '-d', scratch, '-i', join(patchesDir, name)]);
-      if (r.code !== 0) throw new UserError(`patch ${name} (#${i + 1}) does not apply to linux-source ${tree}:\n${r.stdout}${r.stderr}\nfix: regenerate it against the pristine file (pristine copies: ${join(stateDir, 'orig')})`);
+      if (r.code !== 0) throw new UserError(`patch ${name} (#${i + 1}) does not apply to ${tree}:\n${r.stdout}${r.stderr}\nfix: regenerate it against the pristine file (pristine copies: ${join(stateDir, 'orig')})`);
     }
     for (const rel of new Set([...patched, ...overlay])) desired.set(rel, readFileSync(join(scratch, rel)));
   } finally {

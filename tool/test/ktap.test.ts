@@ -271,8 +271,8 @@ function findTestData(): string {
   if (process.env.KNET_KERNEL_TREE) return join(process.env.KNET_KERNEL_TREE, sub);
   const cache = '/root/.cache/knet/src';
   const trees = existsSync(cache) ? readdirSync(cache).filter((d) => d.startsWith('linux-')).sort() : [];
-  const found = ['linux-source-6.12', ...trees].map((d) => join(cache, d, sub)).find((p) => existsSync(p));
-  return found ?? join(cache, 'linux-source-6.12', sub);
+  const found = trees.map((d) => join(cache, d, sub)).find((p) => existsSync(p));
+  return found ?? join(cache, 'linux-source', sub);
 }
 const testData = findTestData();
 
@@ -322,4 +322,21 @@ test('real kunit_tool test logs from the kernel tree', (t) => {
   assert.deepEqual(summarize(callerIds), { passed: 10, failed: 0, skipped: 0 });
 
   assert.deepEqual(parse('test_is_test_passed-no_tests_run_no_header.log').problems, ['no KTAP found']);
+});
+
+test('a result that lost a column of indentation (SMP console interleaving) stays in its suite', () => {
+  const text = [
+    'KTAP version 1',
+    '1..1',
+    '    KTAP version 1',
+    '    # Subtest: s',
+    '    1..3',
+    '    ok 1 a',
+    '   ok 2 b',
+    '    ok 3 c',
+    'ok 1 s',
+  ].join('\n');
+  const r = parseKtap(text);
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.suites.map((s) => [s.name, s.status, s.tests.length]), [['s', 'pass', 3]]);
 });

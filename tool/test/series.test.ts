@@ -5,10 +5,11 @@ import { existsSync, mkdtempSync, readdirSync, copyFileSync, mkdirSync, readFile
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { SERIES, uncovered, seriesCommand } from '../src/series.js';
-import { OVERLAY_DIR, PATCHES_DIR } from '../src/paths.js';
+import { SERIES, uncovered, seriesCommand, PATCHES_DIR } from '../src/series.js';
+import { OVERLAY_DIR } from '../src/paths.js';
+import { TARGETS } from '../src/target.js';
 import { listFilesUnder } from '../src/run.js';
-import { overlayStateDir, patchTargets, sourceVersion } from '../src/tree.js';
+import { knownSourceVersion, overlayStateDir, patchTargets } from '../src/tree.js';
 
 test('every overlay file and patch is in the series exactly once', () => {
   const overlay = listFilesUnder(OVERLAY_DIR);
@@ -30,11 +31,8 @@ test('every subject is a rust: net: subject', () => {
 });
 
 const orig = (() => {
-  try {
-    return join(overlayStateDir(sourceVersion()), 'orig');
-  } catch {
-    return '';
-  }
+  const version = knownSourceVersion(TARGETS.mainline);
+  return version ? join(overlayStateDir(version), 'orig') : '';
 })();
 
 test('the series applies with git am onto the pristine files', { skip: existsSync(orig) ? false : 'tree not prepared (make build)' }, async () => {

@@ -11,6 +11,7 @@
 //! variables from module code is race-free.
 
 use kernel::bindings;
+use kernel::str::CStrExt as _;
 
 /// A `struct kernel_param` that may live in a `static`.
 #[repr(transparent)]
@@ -47,7 +48,7 @@ macro_rules! module_param {
             #[link_section = "__param"]
             static PARAM: $crate::params::Param =
                 $crate::params::Param(kernel::bindings::kernel_param {
-                    name: kernel::c_str!($name).as_char_ptr(),
+                    name: kernel::str::as_char_ptr_in_const_context(kernel::c_str!($name)),
                     // A null module is allowed: it only selects the global parameter lock.
                     mod_: core::ptr::null_mut(),
                     // SAFETY: Only the address of the kernel's ops table is taken.

@@ -16,7 +16,7 @@ use kernel::{
 #[path = "module_params.rs"]
 mod params;
 
-params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::c_str!("127.0.0.1").as_char_ptr().cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address of the echo server");
+params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::str::as_char_ptr_in_const_context(c"127.0.0.1").cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address of the echo server");
 params::module_param!(PORT: u16 = 7, "port", param_ops_ushort, "ushort", "TCP port of the echo server");
 params::module_param!(SIZE: u32 = 65536, "size", param_ops_uint, "uint", "bytes to send and check");
 params::module_param!(CHUNK: u32 = 16384, "chunk", param_ops_uint, "uint", "bytes in flight at a time (1..65536)");
@@ -24,7 +24,7 @@ params::module_param!(CHUNK: u32 = 16384, "chunk", param_ops_uint, "uint", "byte
 module! {
     type: EchoClient,
     name: "rust_echo_client",
-    author: "knet developers",
+    authors: ["knet developers"],
     description: "Echo client written with kernel::net: checks an echo byte for byte",
     license: "GPL",
 }

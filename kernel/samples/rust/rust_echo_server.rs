@@ -43,7 +43,7 @@ use kernel::{
 #[path = "module_params.rs"]
 mod params;
 
-params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::c_str!("0.0.0.0").as_char_ptr().cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address to listen on");
+params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::str::as_char_ptr_in_const_context(c"0.0.0.0").cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address to listen on");
 params::module_param!(TCP_PORT: u16 = 7, "tcp_port", param_ops_ushort, "ushort", "TCP port");
 params::module_param!(UDP_PORT: u16 = 7, "udp_port", param_ops_ushort, "ushort", "UDP port");
 params::module_param!(BACKLOG: u32 = 64, "backlog", param_ops_uint, "uint", "TCP listen backlog");
@@ -52,7 +52,7 @@ params::module_param!(MAX_CONNS: u32 = 64, "max_conns", param_ops_uint, "uint", 
 module! {
     type: EchoServer,
     name: "rust_echo_server",
-    author: "knet developers",
+    authors: ["knet developers"],
     description: "TCP and UDP echo server written with kernel::net",
     license: "GPL",
 }
@@ -95,7 +95,9 @@ struct Shared {
 #[pin_data]
 struct Connection {
     stream: TcpStream,
-    slot: usize,
+    /// Its place in `Shared::conns`. (Not `slot`: `pin_init!` uses that name for the
+    /// memory it initialises, and a field of that name would shadow it.)
+    index: usize,
     shared: Arc<Shared>,
     #[pin]
     work: Work<Connection>,
@@ -111,7 +113,7 @@ impl WorkItem for Connection {
     fn run(this: Arc<Connection>) {
         echo_stream(&this.shared, &this.stream);
         // Frees the slot; the socket is released when the last reference goes.
-        this.shared.conns.lock()[this.slot] = None;
+        this.shared.conns.lock()[this.index] = None;
     }
 }
 
@@ -147,8 +149,8 @@ impl OwnedQueue {
     fn new() -> Result<Self> {
         // SAFETY: The format is a NUL-terminated string without conversions.
         let wq = unsafe {
-            bindings::alloc_workqueue(
-                kernel::c_str!("rust_echo_server").as_char_ptr(),
+            bindings::alloc_workqueue_noprof(
+                c"rust_echo_server".as_char_ptr(),
                 bindings::wq_flags_WQ_UNBOUND,
                 0,
             )
@@ -294,13 +296,13 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
         if shared.stopping.load(Ordering::Relaxed) {
             return;
         }
-        let Some(slot) = conns.iter().position(Option::is_none) else {
+        let Some(free) = conns.iter().position(Option::is_none) else {
             shared.stats.refused.fetch_add(1, Ordering::Relaxed);
             return;
         };
         let init = pin_init!(Connection {
             stream,
-            slot,
+            index: free,
             shared: shared.clone(),
             work <- new_work!("rust_echo_server::conn"),
         });
@@ -308,7 +310,7 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
             shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
-        conns[slot] = Some(conn.clone());
+        conns[free] = Some(conn.clone());
         conn
     };
     shared.stats.connections.fetch_add(1, Ordering::Relaxed);

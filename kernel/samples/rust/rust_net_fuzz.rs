@@ -42,8 +42,8 @@ use kernel::{
         unix::{UnixDatagram, UnixListener, UnixStream},
     },
     prelude::*,
+    sync::aref::ARef,
     sync::Arc,
-    types::ARef,
     workqueue,
 };
 
@@ -59,7 +59,7 @@ params::module_param!(OPS: u32 = 500, "ops", param_ops_uint, "uint", "operations
 module! {
     type: NetFuzz,
     name: "rust_net_fuzz",
-    author: "knet developers",
+    authors: ["knet developers"],
     description: "Random sequences of safe kernel::net calls",
     license: "GPL",
 }

@@ -17,7 +17,6 @@ use super::family::AddressFamily;
 use crate::{
     bindings,
     error::{code::*, Error, Result},
-    str::BStr,
 };
 use core::{fmt, mem::offset_of, mem::size_of, mem::MaybeUninit, str::FromStr};
 
@@ -232,12 +231,30 @@ impl fmt::Debug for UnixAddr {
     }
 }
 
+/// Writes name bytes as text: printable ASCII as is, other bytes as `\xNN`.
+fn write_name(f: &mut fmt::Formatter<'_>, name: &[u8]) -> fmt::Result {
+    for &b in name {
+        if b.is_ascii_graphic() || b == b' ' {
+            fmt::Write::write_char(f, char::from(b))?;
+        } else {
+            write!(f, "\\x{:02x}", b)?;
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for UnixAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind() {
             UnixAddrKind::Unnamed => f.write_str("unix:(unnamed)"),
-            UnixAddrKind::Pathname(p) => write!(f, "unix:{}", BStr::from_bytes(p)),
-            UnixAddrKind::Abstract(n) => write!(f, "unix:@{}", BStr::from_bytes(n)),
+            UnixAddrKind::Pathname(p) => {
+                f.write_str("unix:")?;
+                write_name(f, p)
+            }
+            UnixAddrKind::Abstract(n) => {
+                f.write_str("unix:@")?;
+                write_name(f, n)
+            }
         }
     }
 }
@@ -423,6 +440,32 @@ impl fmt::Display for SocketAddr {
         }
     }
 }
+
+// The kernel's formatting macros (`pr_info!` and the others) take `crate::fmt::Display`, which
+// the kernel crate implements for foreign types too: forward it to `core::fmt::Display` for the
+// address types of this module and of `core::net`, so addresses print as they parse.
+macro_rules! impl_kernel_display {
+    ($($ty:ty),* $(,)?) => {
+        $(
+            impl crate::fmt::Display for $ty {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    fmt::Display::fmt(self, f)
+                }
+            }
+        )*
+    };
+}
+
+impl_kernel_display!(
+    UnixAddr,
+    SocketAddr,
+    InetSocketAddr,
+    SocketAddrV4,
+    SocketAddrV6,
+    core::net::IpAddr,
+    Ipv4Addr,
+    Ipv6Addr,
+);
 
 impl FromStr for SocketAddr {
     type Err = Error;

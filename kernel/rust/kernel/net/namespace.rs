@@ -13,7 +13,8 @@
 use crate::{
     bindings,
     error::{code::ENOMEM, code::ESRCH, from_err_ptr, Result},
-    types::{ARef, AlwaysRefCounted, Opaque},
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
 };
 use core::ptr::NonNull;
 
@@ -75,7 +76,7 @@ impl Namespace {
         // fresh namespace; `copy_net_ns` returns a new reference or an error pointer.
         let net = from_err_ptr(unsafe {
             bindings::copy_net_ns(
-                bindings::CLONE_NEWNET as usize,
+                u64::from(bindings::CLONE_NEWNET),
                 core::ptr::addr_of_mut!(bindings::init_user_ns),
                 core::ptr::addr_of_mut!(bindings::init_net),
             )

@@ -237,7 +237,7 @@ impl Socket {
             bindings::sock_getsockopt_kernel(
                 self.as_ptr(),
                 name as i32,
-                (&mut value as *mut i32).cast(),
+                core::ptr::from_mut(&mut value).cast(),
                 &mut len,
             )
         })?;
@@ -357,7 +357,7 @@ impl Socket {
             bindings::sock_getsockopt_kernel(
                 self.as_ptr(),
                 name as i32,
-                (&mut tv as *mut bindings::__kernel_sock_timeval).cast::<c_void>(),
+                core::ptr::from_mut(&mut tv).cast::<c_void>(),
                 &mut len,
             )
         })?;

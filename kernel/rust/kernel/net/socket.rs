@@ -277,7 +277,7 @@ impl Socket {
         let mut raw = SocketAddrStorage::from(addr);
         let len = to_c_len(raw.len())?;
         // SAFETY: The socket is valid; `raw` holds `len` initialised address bytes.
-        to_result(unsafe { bindings::kernel_bind(self.as_ptr(), raw.as_mut_ptr(), len) })
+        to_result(unsafe { bindings::kernel_bind(self.as_ptr(), raw.as_mut_ptr().cast(), len) })
     }
 
     /// Starts listening for connections with a queue of `backlog` (`kernel_listen`).
@@ -322,7 +322,9 @@ impl Socket {
             0
         };
         // SAFETY: The socket is valid; `raw` holds `len` initialised address bytes.
-        to_result(unsafe { bindings::kernel_connect(self.as_ptr(), raw.as_mut_ptr(), len, flags) })
+        to_result(unsafe {
+            bindings::kernel_connect(self.as_ptr(), raw.as_mut_ptr().cast(), len, flags)
+        })
     }
 
     /// The local address (`kernel_getsockname`).
@@ -596,7 +598,9 @@ impl Socket {
         // SAFETY: The iterator over `buf` advanced by `copied` bytes, which the kernel copied
         // into the start of `buf`, so the first `min(len, copied)` bytes are initialised;
         // `MaybeUninit<u8>` has the layout of `u8`.
-        Ok(unsafe { &mut *(filled as *mut [MaybeUninit<u8>] as *mut [u8]) })
+        Ok(unsafe {
+            core::slice::from_raw_parts_mut(filled.as_mut_ptr().cast::<u8>(), filled.len())
+        })
     }
 
     /// Receives into several buffers; returns the bytes received.

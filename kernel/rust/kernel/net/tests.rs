@@ -125,19 +125,8 @@ macro_rules! kunit_suite {
             }
         )*
 
-        const fn case(
-            name: *const c_char,
-            run: unsafe extern "C" fn(*mut bindings::kunit),
-        ) -> bindings::kunit_case {
-            // SAFETY: `kunit_case` is plain data; all-zero is its default initialiser.
-            let mut c: bindings::kunit_case = unsafe { core::mem::zeroed() };
-            c.run_case = Some(run);
-            c.name = name;
-            c
-        }
-
         static mut CASES: [bindings::kunit_case; [$(stringify!($name)),*].len() + 1] = [
-            $(case(crate::c_str!(stringify!($name)).as_char_ptr(), $name),)*
+            $(crate::kunit::kunit_case(crate::c_str!(stringify!($name)), $name),)*
             // SAFETY: The all-zero case terminates the array.
             unsafe { core::mem::zeroed() },
         ];
@@ -481,7 +470,7 @@ mod cases {
             "unix:@abstract",
         ] {
             let a: SocketAddr = text.parse()?;
-            let printed = crate::str::CString::try_from_fmt(crate::fmt!("{}", a))?;
+            let printed = crate::str::CString::try_from_fmt(crate::prelude::fmt!("{}", a))?;
             let again: SocketAddr = printed.to_str().map_err(|_| EINVAL)?.parse()?;
             check_eq!(again, a);
         }
@@ -1177,10 +1166,8 @@ mod cases {
     }
 
     pub(super) fn refcount(ns: &Namespace) -> i32 {
-        // SAFETY: `ns` is live; reading the counter is a plain atomic load.
-        unsafe {
-            core::ptr::read_volatile(core::ptr::addr_of!((*ns.as_ptr()).ns.count.refs.counter))
-        }
+        // SAFETY: `ns` is live; the helper reads its reference count.
+        unsafe { bindings::net_ref_read(ns.as_ptr()) }
     }
 
     pub(super) fn kernel_socket_pins_its_namespace() -> TestResult {
@@ -1297,7 +1284,7 @@ mod cases {
                 continue;
             };
             if let Ok(a) = s.parse::<SocketAddr>() {
-                let printed = crate::str::CString::try_from_fmt(crate::fmt!("{}", a))?;
+                let printed = crate::str::CString::try_from_fmt(crate::prelude::fmt!("{}", a))?;
                 let again: SocketAddr = printed.to_str().map_err(|_| EINVAL)?.parse()?;
                 check_eq!(again, a);
             }

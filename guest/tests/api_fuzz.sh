@@ -11,13 +11,31 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 seeds=$(((total + per - 1) / per))
+# wait_for_exit PID SECONDS: true once PID has exited, false after SECONDS.
+wait_for_exit() {
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 REPORT='WARNING:|BUG:|Oops|UBSAN|KASAN|VIOLATION|possible .*locking|circular locking|suspected memory leak'
 kernel_log_mark fuzz
 # Seed lines (info) stay off the slow serial console; reports (errors) still reach it.
 level=$(cut -f1 /proc/sys/kernel/printk)
 echo 4 > /proc/sys/kernel/printk
 start=$(date +%s)
-insmod $MODULES/rust_net_fuzz.ko seed=$first seeds=$seeds ops=$per
+insmod $MODULES/rust_net_fuzz.ko seed=$first seeds=$seeds ops=$per &
+pid=$!
+# Progress every minute on the console (this script's output is only shown
+# when it ends), so a run on a slow debug kernel shows it is moving.
+while ! wait_for_exit $pid 60; do
+	last=$(dmesg | sed -n 's/.*rust_net_fuzz: seed \(0x[0-9a-f]*\):.*/\1/p' | tail -1)
+	echo "api fuzz: at seed $last of $(printf '0x%x' $((first + seeds - 1))) after $(($(date +%s) - start)) s" > /dev/console
+done
+wait $pid
 rc=$?
 echo "$level" > /proc/sys/kernel/printk
 secs=$(($(date +%s) - start))

@@ -19,7 +19,9 @@ const USAGE = `usage: knet <command> [options] [--lts]
   demo               build, boot and show the system working
   bench [--smoke] [--reps N] [--modes wall,icount]
                      Rust vs C vs userspace echo servers, side by side in one boot per timing mode
-  series [DIR]       write a git am-able patch series (default out/series)
+  series [DIR] [--author "Name <email>"]
+                     write a git am-able patch series against mainline (default out/series);
+                     author and Signed-off-by from git config user.name/user.email unless given
   fmt                format the project's Rust code with the kernel's rustfmt settings
   shell              build and boot the guest with a shell on this terminal`;
 
@@ -49,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     case 'bench':
       return benchCommand(rest);
     case 'series':
-      return seriesCommand(rest[0]);
+      return seriesCommand(rest.find((a) => !a.startsWith('--') && a !== value('--author')), value('--author'));
     case 'fmt':
       return fmtCommand();
     case 'shell':

@@ -1,14 +1,14 @@
 // `knet series`: the project as a `git am`-able patch series against the
 // pristine mainline (linux-source-7.3) tree, one logical change per patch.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { OUT_DIR, OVERLAY_DIR } from './paths.js';
+import { OUT_DIR, OVERLAY_DIR, REPO } from './paths.js';
 import { TARGETS } from './target.js';
 
 /** The series is what mainline receives: the mainline patches. */
 export const PATCHES_DIR = TARGETS.mainline.patchesDir;
-import { UserError, listFilesUnder, run } from './run.js';
+import { UserError, capture, listFilesUnder, run } from './run.js';
 import { patchTargets, overlayStateDir, sourceVersion } from './tree.js';
 
 /** One patch of the series: new files from the overlay, or a patch from patches/. */
@@ -94,14 +94,85 @@ function patchMessage(text: string): { subject: string; body: string } {
   return { subject, body };
 }
 
-export async function seriesCommand(outDir = join(OUT_DIR, 'series')): Promise<number> {
+/** Who the series is from: `--author "Name <email>"`, else the checkout's git identity. */
+export function seriesAuthor(flag?: string): { name: string; email: string } {
+  const text = flag ?? (() => {
+    const name = capture('git', ['-C', REPO, 'config', 'user.name']).stdout.trim();
+    const email = capture('git', ['-C', REPO, 'config', 'user.email']).stdout.trim();
+    return name && email ? `${name} <${email}>` : '';
+  })();
+  const m = /^\s*([^<]+?)\s*<([^>\s]+@[^>\s]+)>\s*$/.exec(text);
+  if (!m) {
+    throw new UserError(`no author for the series${text ? ` ("${text}" is not "Name <email>")` : ''}\nfix: git config user.name "Your Name"; git config user.email you@example.org (or pass --author "Name <email>")`);
+  }
+  return { name: m[1], email: m[2] };
+}
+
+/** The cover letter: why, what is in and out, the safety contract, how it was tested. */
+export function coverLetter(count: number, base: string): { subject: string; body: string } {
+  const subject = `rust: net: add a safe socket abstraction`;
+  const body = `Rust drivers that talk to the network from the kernel (NBD, NVMe/TCP,
+SMB, RPC clients and servers) need the C struct socket API. Rust for
+Linux issue #1022 asked for a safe abstraction over it; this series adds
+one as kernel::net, next to the existing phy and netlink modules.
+
+What is included:
+- Socket, an owned struct socket: creation in a namespace
+  (sock_create_kern, sock_create), bind, listen, accept, connect, names,
+  shutdown, send and receive (kernel_sendmsg, kernel_recvmsg) through a
+  msghdr built on the stack over caller-owned kvecs, non-blocking mode,
+  socket options and timeouts; released on drop;
+- addresses (IPv4, IPv6, Unix) with checked conversions to and from
+  sockaddr_storage, network namespaces, message flags and control
+  messages;
+- TcpListener, TcpStream, UdpSocket and the Unix counterparts, shaped
+  like std::net;
+- KUnit tests on real loopback sockets, an API fuzzer sample, and echo
+  server and client samples.
+
+What is left out: sendpage/splice and user-iterator paths, protocol-level
+getters (do_sock_getsockopt takes kernel buffers only for SOL_SOCKET),
+sending control messages and descriptor passing, readiness callbacks.
+
+The safety contract: code that uses kernel::net without unsafe cannot
+corrupt memory, give the stack references to its buffers that outlive a
+call, see memory the kernel did not write, reach a dismantled namespace,
+receive or install file descriptors, change what a socket is under a
+typed wrapper, or raise SIGPIPE. Concretely: helpers that cast sk are
+only called on sockets of the kind they cast to (sk_is_tcp, sk_is_inet);
+send and receive flags are allow-listed per direction (kernel_sendmsg
+does not strip MSG_SPLICE_PAGES and the other internal flags); received
+lengths come from the message's iterator; kernel sockets outside init_net
+hold a namespace reference (sk_net_refcnt_upgrade), so orphaned TCP
+connections cannot outlive their namespace; control buffers are refused
+on Unix sockets; the generic option setter takes allow-listed integer
+options only, the raw one is unsafe.
+
+Testing: built with CLIPPY=1 and -Dwarnings, rustfmtcheck and rustdoc
+clean; the KUnit suite (83 cases, one per soundness finding among them)
+and every doctest pass on SMP guests under QEMU; the API fuzzer drives
+random sequences of safe calls, blocking calls from a second task
+included, on a KASAN, lockdep, UBSAN, kmemleak and PREEMPT kernel; the
+echo server was measured against the same server written in C, side by
+side (Rust/C throughput ratios 0.99 to 1.00 under QEMU -icount, on 6.12).
+The same code is kept working on 6.12 LTS with a small backport patch.
+
+Based on ${base}.
+
+The ${count} patches apply with git am onto that tree.`;
+  return { subject, body };
+}
+
+export async function seriesCommand(outDir = join(OUT_DIR, 'series'), authorFlag?: string): Promise<number> {
+  const author = seriesAuthor(authorFlag);
   const overlay = listFilesUnder(OVERLAY_DIR);
   const patches = listFilesUnder(PATCHES_DIR).filter((p) => p.endsWith('.patch'));
   const missing = uncovered(overlay, patches);
   if (missing.length) throw new UserError(`not in the patch series: ${missing.join(', ')}\nfix: add them to SERIES in tool/src/series.ts`);
-  const orig = join(overlayStateDir(await sourceVersion(TARGETS.mainline)), 'orig');
+  const version = await sourceVersion(TARGETS.mainline);
+  const orig = join(overlayStateDir(version), 'orig');
   const repo = mkdtempSync(join(tmpdir(), 'knet-series-'));
-  const git = (...args: string[]) => run('git', ['-c', 'user.name=knet developers', '-c', 'user.email=knet@example.org', '-C', repo, ...args]);
+  const git = (...args: string[]) => run('git', ['-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`, '-C', repo, ...args]);
   try {
     await git('init', '-q');
     // The base commit holds the pristine versions of the upstream files we patch.
@@ -131,7 +202,15 @@ export async function seriesCommand(outDir = join(OUT_DIR, 'series')): Promise<n
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     await git('format-patch', '-q', '--cover-letter', '-o', outDir, 'HEAD~' + SERIES.length);
-    console.log(`${SERIES.length} patches written to ${outDir} (apply with: git am ${outDir}/0*.patch)`);
+    // Fill in the cover letter git leaves as placeholders.
+    const coverFile = join(outDir, readdirSync(outDir).find((f) => f.startsWith('0000-'))!);
+    const base = `Linux ${version.replace(/-.*$/, '')} (Debian ${TARGETS.mainline.sourcePackage} ${version})`;
+    const cover = coverLetter(SERIES.length, base);
+    writeFileSync(coverFile, readFileSync(coverFile, 'utf8')
+      .replace('*** SUBJECT HERE ***', cover.subject)
+      .replace('*** BLURB HERE ***', cover.body));
+    console.log(`${SERIES.length} patches and a cover letter written to ${outDir}, from ${author.name} <${author.email}>`);
+    console.log(`apply with: git am ${outDir}/0*.patch; send with: git send-email --to=<list> ${outDir}/*.patch`);
     return 0;
   } finally {
     rmSync(repo, { recursive: true, force: true });

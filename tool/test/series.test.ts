@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, copyFileSync, mkdirSync, readFile
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { SERIES, uncovered, seriesCommand, PATCHES_DIR } from '../src/series.js';
+import { SERIES, uncovered, seriesCommand, seriesAuthor, coverLetter, PATCHES_DIR } from '../src/series.js';
 import { OVERLAY_DIR } from '../src/paths.js';
 import { TARGETS } from '../src/target.js';
 import { listFilesUnder } from '../src/run.js';
@@ -55,4 +55,16 @@ test('the series applies with git am onto the pristine files', { skip: existsSyn
   for (const f of listFilesUnder(OVERLAY_DIR)) {
     assert.equal(readFileSync(join(repo, f), 'utf8'), readFileSync(join(OVERLAY_DIR, f), 'utf8'), f);
   }
+});
+
+test('the series author comes from --author or git config, never made up', () => {
+  assert.deepEqual(seriesAuthor('Ada Lovelace <ada@example.org>'), { name: 'Ada Lovelace', email: 'ada@example.org' });
+  assert.throws(() => seriesAuthor('nobody'), /not "Name <email>".*\n.*fix: git config user.name/s);
+});
+
+test('the cover letter has no placeholder and names its base', () => {
+  const c = coverLetter(14, 'Linux 7.3.4');
+  assert.doesNotMatch(c.subject + c.body, /\*\*\*/);
+  assert.match(c.body, /issue #1022/);
+  assert.match(c.body, /Based on Linux 7\.3\.4\./);
 });

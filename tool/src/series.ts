@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { OUT_DIR, OVERLAY_DIR, REPO } from './paths.js';
+import { OUT_DIR, OVERLAY_DIR, REPO, treeDir } from './paths.js';
 import { TARGETS } from './target.js';
 
 /** The series is what mainline receives: the mainline patches. */
@@ -92,6 +92,33 @@ function patchMessage(text: string): { subject: string; body: string } {
   const afterHeaders = text.split(/\n\n/).slice(1).join('\n\n');
   const body = afterHeaders.split(/^---$/m)[0].trim();
   return { subject, body };
+}
+
+/** The MAINTAINERS section of the socket abstraction. */
+const MAINTAINERS_SECTION = 'RUST [NET SOCKETS]';
+
+/**
+ * `maintainers` with the files `add` listed in our section, created (in
+ * alphabetical place, with `author` as maintainer) if it is not there yet.
+ * Each patch that adds files lists them, so checkpatch sees MAINTAINERS
+ * updated wherever files are added.
+ */
+export function withMaintainedFiles(maintainers: string, add: string[], author: { name: string; email: string }): string {
+  const blocks = maintainers.split(/\n\n/);
+  let i = blocks.findIndex((b) => b.startsWith(`${MAINTAINERS_SECTION}\n`));
+  if (i < 0) {
+    const header = [MAINTAINERS_SECTION, `M:\t${author.name} <${author.email}>`, 'L:\tnetdev@vger.kernel.org',
+      'L:\trust-for-linux@vger.kernel.org', 'S:\tMaintained'].join('\n');
+    // Sections are sorted by name; insert before the first one that sorts after ours.
+    const start = blocks.findIndex((b) => /^[A-Z0-9]/.test(b) && b.split('\n')[0] > MAINTAINERS_SECTION && b.split('\n')[0].startsWith('RUST'));
+    i = start < 0 ? blocks.length : start;
+    blocks.splice(i, 0, header);
+  }
+  const lines = blocks[i].split('\n');
+  const head = lines.filter((l) => !l.startsWith('F:\t'));
+  const files = new Set([...lines.filter((l) => l.startsWith('F:\t')).map((l) => l.slice(3)), ...add]);
+  blocks[i] = [...head, ...[...files].sort().map((f) => `F:\t${f}`)].join('\n');
+  return blocks.join('\n\n');
 }
 
 /** Who the series is from: `--author "Name <email>"`, else the checkout's git identity. */
@@ -184,6 +211,7 @@ export async function seriesCommand(outDir = join(OUT_DIR, 'series'), authorFlag
         copyFileSync(src, join(repo, target));
       }
     }
+    copyFileSync(join(treeDir(version), 'MAINTAINERS'), join(repo, 'MAINTAINERS'));
     await git('add', '-A');
     await git('commit', '-q', '-m', `base: pristine ${TARGETS.mainline.sourcePackage} files`);
     for (const e of SERIES) {
@@ -195,6 +223,10 @@ export async function seriesCommand(outDir = join(OUT_DIR, 'series'), authorFlag
       for (const f of e.files ?? []) {
         mkdirSync(dirname(join(repo, f)), { recursive: true });
         copyFileSync(join(OVERLAY_DIR, f), join(repo, f));
+      }
+      if (e.files?.length) {
+        const m = join(repo, 'MAINTAINERS');
+        writeFileSync(m, withMaintainedFiles(readFileSync(m, 'utf8'), e.files, author));
       }
       await git('add', '-A');
       await git('commit', '-q', '-s', '-m', subject, ...(body ? ['-m', body] : []));

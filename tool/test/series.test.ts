@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, copyFileSync, mkdirSync, readFile
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { SERIES, uncovered, seriesCommand, seriesAuthor, coverLetter, PATCHES_DIR } from '../src/series.js';
-import { OVERLAY_DIR } from '../src/paths.js';
+import { SERIES, uncovered, seriesCommand, seriesAuthor, coverLetter, withMaintainedFiles, PATCHES_DIR } from '../src/series.js';
+import { OVERLAY_DIR, treeDir } from '../src/paths.js';
 import { TARGETS } from '../src/target.js';
 import { listFilesUnder } from '../src/run.js';
 import { knownSourceVersion, overlayStateDir, patchTargets } from '../src/tree.js';
@@ -47,6 +47,7 @@ test('the series applies with git am onto the pristine files', { skip: existsSyn
       copyFileSync(join(orig, t), join(repo, t));
     }
   }
+  copyFileSync(join(treeDir(knownSourceVersion(TARGETS.mainline)!), 'MAINTAINERS'), join(repo, 'MAINTAINERS'));
   git('add', '-A');
   git('commit', '-q', '-m', 'base');
   const patches = readdirSync(out).filter((f) => /^\d{4}-/.test(f) && !f.startsWith('0000')).sort().map((f) => join(out, f));
@@ -67,4 +68,12 @@ test('the cover letter has no placeholder and names its base', () => {
   assert.doesNotMatch(c.subject + c.body, /\*\*\*/);
   assert.match(c.body, /issue #1022/);
   assert.match(c.body, /Based on Linux 7\.3\.4\./);
+});
+
+test('each patch that adds files lists them in its MAINTAINERS section, in place', () => {
+  const base = 'RUST [INTEROP]\nM:\tA <a@x>\nF:\trust/kernel/interop.rs\n\nRUST [NUM]\nM:\tB <b@x>\nF:\trust/kernel/num.rs\n';
+  const who = { name: 'Ada', email: 'ada@example.org' };
+  const one = withMaintainedFiles(base, ['rust/kernel/net/socket.rs'], who);
+  const two = withMaintainedFiles(one, ['rust/kernel/net/addr.rs'], who);
+  assert.match(two, /RUST \[INTEROP\][^]*\n\nRUST \[NET SOCKETS\]\nM:\tAda <ada@example.org>\n[^]*F:\trust\/kernel\/net\/addr.rs\nF:\trust\/kernel\/net\/socket.rs\n\nRUST \[NUM\]/);
 });

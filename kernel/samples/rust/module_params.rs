@@ -38,7 +38,13 @@ pub(crate) const fn modinfo<const N: usize>(s: &str) -> [u8; N] {
 /// `$ops` is the kernel's `param_ops_*` for the type and `$kind` its name in
 /// `modinfo` (`ushort`, `uint`, `charp`, ...).
 macro_rules! module_param {
-    ($var:ident: $ty:ty = $default:expr, $name:literal, $ops:ident, $kind:literal, $desc:literal) => {
+    (
+        $var:ident: $ty:ty = $default:expr,
+        $name:literal,
+        $ops:ident,
+        $kind:literal,
+        $desc:literal $(,)?
+    ) => {
         static mut $var: $ty = $default;
 
         const _: () = {
@@ -76,6 +82,11 @@ macro_rules! module_param {
 }
 
 pub(crate) use module_param;
+
+/// The initial value of a string parameter (`charp`) whose default is `text`.
+pub(crate) const fn charp_default(text: &'static kernel::str::CStr) -> *mut kernel::ffi::c_char {
+    kernel::str::as_char_ptr_in_const_context(text).cast_mut()
+}
 
 /// Reads a string parameter (`charp`): it is never null after load.
 ///

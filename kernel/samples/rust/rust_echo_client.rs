@@ -16,10 +16,28 @@ use kernel::{
 #[path = "module_params.rs"]
 mod params;
 
-params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::str::as_char_ptr_in_const_context(c"127.0.0.1").cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address of the echo server");
-params::module_param!(PORT: u16 = 7, "port", param_ops_ushort, "ushort", "TCP port of the echo server");
+params::module_param!(
+    ADDRESS: *mut kernel::ffi::c_char = params::charp_default(c"127.0.0.1"),
+    "address",
+    param_ops_charp,
+    "charp",
+    "IPv4 or IPv6 address of the echo server",
+);
+params::module_param!(
+    PORT: u16 = 7,
+    "port",
+    param_ops_ushort,
+    "ushort",
+    "TCP port of the echo server",
+);
 params::module_param!(SIZE: u32 = 65536, "size", param_ops_uint, "uint", "bytes to send and check");
-params::module_param!(CHUNK: u32 = 16384, "chunk", param_ops_uint, "uint", "bytes in flight at a time (1..65536)");
+params::module_param!(
+    CHUNK: u32 = 16384,
+    "chunk",
+    param_ops_uint,
+    "uint",
+    "bytes in flight at a time (1..65536)",
+);
 
 module! {
     type: EchoClient,

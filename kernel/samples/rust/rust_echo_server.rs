@@ -43,11 +43,23 @@ use kernel::{
 #[path = "module_params.rs"]
 mod params;
 
-params::module_param!(ADDRESS: *mut kernel::ffi::c_char = kernel::str::as_char_ptr_in_const_context(c"0.0.0.0").cast_mut(), "address", param_ops_charp, "charp", "IPv4 or IPv6 address to listen on");
+params::module_param!(
+    ADDRESS: *mut kernel::ffi::c_char = params::charp_default(c"0.0.0.0"),
+    "address",
+    param_ops_charp,
+    "charp",
+    "IPv4 or IPv6 address to listen on",
+);
 params::module_param!(TCP_PORT: u16 = 7, "tcp_port", param_ops_ushort, "ushort", "TCP port");
 params::module_param!(UDP_PORT: u16 = 7, "udp_port", param_ops_ushort, "ushort", "UDP port");
 params::module_param!(BACKLOG: u32 = 64, "backlog", param_ops_uint, "uint", "TCP listen backlog");
-params::module_param!(MAX_CONNS: u32 = 64, "max_conns", param_ops_uint, "uint", "maximum concurrent TCP connections");
+params::module_param!(
+    MAX_CONNS: u32 = 64,
+    "max_conns",
+    param_ops_uint,
+    "uint",
+    "maximum concurrent TCP connections",
+);
 
 module! {
     type: EchoServer,

@@ -705,7 +705,8 @@ impl kernel::Module for NetFuzz {
         }
         let violations = VIOLATIONS.load(Ordering::Relaxed);
         pr_info!(
-            "{} operations ({} succeeded, {} from a second task), {} seeds from {:#x}, {} violations\n",
+            "{} operations ({} succeeded, {} from a second task), \
+             {} seeds from {:#x}, {} violations\n",
             total.ops,
             total.ok,
             total.background,

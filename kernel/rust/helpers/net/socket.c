@@ -31,16 +31,17 @@ __rust_helper struct net *rust_helper_get_current_net(void)
 }
 
 /* Socket options with kernel buffers: sockptr_t is built here, not in Rust. */
-__rust_helper int rust_helper_sock_setsockopt_kernel(struct socket *sock, int level,
-				       int optname, void *optval,
-				       unsigned int optlen)
+__rust_helper int
+rust_helper_sock_setsockopt_kernel(struct socket *sock, int level, int optname,
+				   void *optval, unsigned int optlen)
 {
 	return do_sock_setsockopt(sock, false, level, optname,
 				  KERNEL_SOCKPTR(optval), optlen);
 }
 
-__rust_helper int rust_helper_sock_getsockopt_kernel(struct socket *sock, int optname,
-				       void *optval, int *optlen)
+__rust_helper int
+rust_helper_sock_getsockopt_kernel(struct socket *sock, int optname,
+				   void *optval, int *optlen)
 {
 	return do_sock_getsockopt(sock, false, SOL_SOCKET, optname,
 				  KERNEL_SOCKPTR(optval),

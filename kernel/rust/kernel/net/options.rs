@@ -11,9 +11,9 @@
 //! is of the kind the helper casts `sk` to (`sk_is_tcp`, `sk_is_inet`), and
 //! `do_sock_setsockopt` with a kernel buffer otherwise, which dispatches on
 //! the socket's own operations as for user space. The generic setter only
-//! takes allow-listed integer options; the rest is `unsafe`. Getters read `SOL_SOCKET` options through
-//! `do_sock_getsockopt`: protocol-level getters in 6.12 only accept user
-//! buffers, so they are deliberately not offered.
+//! takes allow-listed integer options; the rest is `unsafe`. Getters read
+//! `SOL_SOCKET` options through `do_sock_getsockopt`, which accepts kernel
+//! buffers for that level only: protocol-level getters are not offered.
 
 use super::socket::Socket;
 use crate::{
@@ -153,7 +153,8 @@ impl Socket {
     /// use kernel::net::{family::AddressFamily, ip::IpProtocol, namespace::Namespace};
     /// use kernel::net::{options::OptionLevel, socket::Socket, socket_type::SocketType};
     ///
-    /// let s = Socket::new_kern(Namespace::init(), AddressFamily::Inet, SocketType::Datagram, IpProtocol::Udp)?;
+    /// let (family, ty) = (AddressFamily::Inet, SocketType::Datagram);
+    /// let s = Socket::new_kern(Namespace::init(), family, ty, IpProtocol::Udp)?;
     /// s.set_option(OptionLevel::Ip, 2 /* IP_TTL */, 7)?;
     /// assert_eq!(s.set_option(OptionLevel::Ip, 2, 1000), Err(EINVAL));
     /// assert_eq!(s.set_option(OptionLevel::Socket, 60 /* SO_ZEROCOPY */, 1), Err(EPERM));

@@ -90,7 +90,8 @@ fn to_c_len(len: usize) -> Result<i32> {
 ///
 /// ```
 /// use kernel::net::{addr::SocketAddr, message::MessageFlags, namespace::Namespace};
-/// use kernel::net::{family::AddressFamily, ip::IpProtocol, socket::Socket, socket_type::SocketType};
+/// use kernel::net::{family::AddressFamily, ip::IpProtocol};
+/// use kernel::net::{socket::Socket, socket_type::SocketType};
 ///
 /// let ns = Namespace::init();
 /// let listener = Socket::new_kern(ns, AddressFamily::Inet, SocketType::Stream, IpProtocol::Tcp)?;

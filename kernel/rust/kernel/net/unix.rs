@@ -135,7 +135,8 @@ impl UnixStream {
 /// ```
 /// use kernel::net::{addr::UnixAddr, namespace::Namespace, unix::UnixDatagram};
 ///
-/// let (a_name, b_name) = (UnixAddr::abstract_name(b"knet-doc-a")?, UnixAddr::abstract_name(b"knet-doc-b")?);
+/// let a_name = UnixAddr::abstract_name(b"knet-doc-a")?;
+/// let b_name = UnixAddr::abstract_name(b"knet-doc-b")?;
 /// let a = UnixDatagram::bind(Namespace::init(), &a_name)?;
 /// let b = UnixDatagram::bind(Namespace::init(), &b_name)?;
 /// a.send_to(b"hi", &b_name)?;

@@ -67,6 +67,12 @@ export const SERIES: SeriesEntry[] = [
   },
   { subject: 'rust: net: declare the socket abstraction modules', patch: '0001-rust-net-declare-socket-modules.patch', body: '' },
   {
+    subject: 'rust: workqueue: add OwnedQueue',
+    body: '',
+    patch: '0004-rust-workqueue-add-OwnedQueue.patch',
+    files: ['rust/kernel/workqueue/owned.rs'],
+  },
+  {
     subject: 'rust: net: add echo server and client samples',
     body: 'A TCP and UDP echo server module and a client module that checks an\necho byte for byte: the first users of kernel::net.',
     files: ['samples/rust/module_params.rs', 'samples/rust/rust_echo_server.rs', 'samples/rust/rust_echo_client.rs'],

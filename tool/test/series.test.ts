@@ -24,9 +24,9 @@ test('uncovered names files missing from the series', () => {
 });
 
 test('every subject is a rust: net: subject', () => {
-  for (const e of SERIES) if (e.files) assert.match(e.subject, /^rust: net: /);
+  for (const e of SERIES) if (e.files) assert.match(e.subject, /^rust: (net|workqueue): /);
   for (const p of listFilesUnder(PATCHES_DIR).filter((f) => f.endsWith('.patch'))) {
-    assert.match(readFileSync(join(PATCHES_DIR, p), 'utf8'), /^Subject: \[PATCH\] rust: net: /m, p);
+    assert.match(readFileSync(join(PATCHES_DIR, p), 'utf8'), /^Subject: \[PATCH\] rust: (net|workqueue): /m, p);
   }
 });
 

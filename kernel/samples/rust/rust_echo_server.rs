@@ -25,7 +25,6 @@
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{
-    bindings,
     net::{
         addr::InetSocketAddr,
         namespace::Namespace,
@@ -37,7 +36,7 @@ use kernel::{
     prelude::*,
     sync::{Arc, CondVar, Mutex},
     time::msecs_to_jiffies,
-    workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
+    workqueue::{impl_has_work, new_work, OwnedQueue, Queue, QueueFlags, Work, WorkItem},
 };
 
 #[path = "module_params.rs"]
@@ -154,49 +153,23 @@ impl WorkItem for Loop {
     }
 }
 
-/// The module's workqueue, destroyed (after draining) when the module unloads.
-struct OwnedQueue(core::ptr::NonNull<bindings::workqueue_struct>);
-
-impl OwnedQueue {
-    fn new() -> Result<Self> {
-        // SAFETY: The format is a NUL-terminated string without conversions.
-        let wq = unsafe {
-            bindings::alloc_workqueue_noprof(
-                c"rust_echo_server".as_char_ptr(),
-                bindings::wq_flags_WQ_UNBOUND,
-                0,
-            )
-        };
-        Ok(Self(core::ptr::NonNull::new(wq).ok_or(ENOMEM)?))
-    }
-}
-
-impl Drop for OwnedQueue {
-    fn drop(&mut self) {
-        // SAFETY: We own the workqueue; this waits for all its work items to finish.
-        unsafe { bindings::destroy_workqueue(self.0.as_ptr()) };
-    }
-}
-
-// SAFETY: A workqueue may be used and destroyed from any task.
-unsafe impl Send for OwnedQueue {}
-// SAFETY: Queueing work is thread-safe.
-unsafe impl Sync for OwnedQueue {}
-
-/// The workqueue as workers see it.
+/// The module's workqueue as its workers see it: the module owns the queue
+/// ([`EchoServer::queue`]) and destroys it on unload, which cannot be done by
+/// a worker (the last reference to shared state may go in one, and a queue
+/// cannot be destroyed from its own work item).
 #[derive(Clone, Copy)]
-struct QueuePtr(*mut bindings::workqueue_struct);
+struct QueuePtr(*const Queue);
 
-// SAFETY: See `OwnedQueue`.
+// SAFETY: `Queue` is `Sync`; the pointer is only dereferenced as `&Queue`.
 unsafe impl Send for QueuePtr {}
-// SAFETY: See `OwnedQueue`.
+// SAFETY: As above.
 unsafe impl Sync for QueuePtr {}
 
 impl QueuePtr {
     fn get(&self) -> &Queue {
         // SAFETY: The queue is destroyed only on unload, after every work item (the only
         // users of this pointer) has returned.
-        unsafe { Queue::from_raw(self.0) }
+        unsafe { &*self.0 }
     }
 }
 
@@ -230,7 +203,8 @@ impl kernel::Module for EchoServer {
         for _ in 0..max_conns {
             slots.push(None, GFP_KERNEL)?;
         }
-        let queue = OwnedQueue::new()?;
+        let queue = OwnedQueue::new(c"rust_echo_server", QueueFlags::UNBOUND, 0)?;
+        let workers_queue = QueuePtr(&*queue);
         let shared = Arc::pin_init(
             pin_init!(Shared {
                 listener,
@@ -239,7 +213,7 @@ impl kernel::Module for EchoServer {
                 backoff <- new_condvar!("rust_echo_server::backoff"),
                 stopping: AtomicBool::new(false),
                 stats: Stats::default(),
-                queue: QueuePtr(queue.0.as_ptr()),
+                queue: workers_queue,
             }),
             GFP_KERNEL,
         )?;

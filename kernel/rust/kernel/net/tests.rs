@@ -6,10 +6,10 @@
 //! together with the doctests, after `ip=` on the command line brought `lo`
 //! up. They only use the public API, as a user of `kernel::net` would.
 //!
-//! 6.12 has no Rust KUnit suite macro, so the suite is declared by hand: a
-//! `kunit_case` array and a `kunit_suite` placed in `.kunit_test_suites`.
+//! The suite is declared with `#[kunit_tests]`; the cases are in `cases`
+//! (and the soundness regressions in `soundness`), so that a failing check
+//! prints where and what failed.
 
-use crate::ffi::c_char;
 use crate::{
     bindings,
     error::{code::*, Error},
@@ -78,14 +78,10 @@ fn tree_relative(file: &str) -> &str {
     file.find("rust/kernel/").map_or(file, |i| &file[i..])
 }
 
-/// Runs one test body and turns its failure into a KUnit failure with a diagnostic.
-///
-/// # Safety
-///
-/// `test` must be the `struct kunit` of the running case.
-unsafe fn run_case(test: *mut bindings::kunit, body: fn() -> TestResult) {
-    match body() {
-        Ok(()) => return,
+/// Prints why a test failed, as KUnit prints a failed expectation, and passes the result on.
+fn report(result: TestResult) -> TestResult {
+    match &result {
+        Ok(()) => {}
         Err(Failure::Check(file, line, expr)) => crate::kunit::err(format_args!(
             "    # EXPECTATION FAILED at {}:{}: {}\n",
             tree_relative(file),
@@ -96,147 +92,429 @@ unsafe fn run_case(test: *mut bindings::kunit, body: fn() -> TestResult) {
             crate::kunit::err(format_args!("    # unexpected error: {:?}\n", e))
         }
     }
-    // SAFETY: `test` is the running case's context (caller guarantee); KUnit reads the status
-    // after the case returns.
-    unsafe { (*test).status = bindings::kunit_status_KUNIT_FAILURE };
+    result
 }
 
-const fn suite_name(name: &[u8]) -> [c_char; 256] {
-    let mut out = [0 as c_char; 256];
-    let mut i = 0;
-    while i < name.len() && i < 255 {
-        out[i] = name[i] as c_char;
-        i += 1;
+/// The suite: each case runs its body in `cases` and reports its failure.
+#[macros::kunit_tests(rust_net)]
+mod suite {
+    use super::{cases, report, TestResult};
+
+    #[test]
+    fn v4_storage_round_trip_and_port_byte_order() -> TestResult {
+        report(cases::v4_storage_round_trip_and_port_byte_order())
     }
-    out
+
+    #[test]
+    fn v6_storage_round_trip_flowinfo_and_scope() -> TestResult {
+        report(cases::v6_storage_round_trip_flowinfo_and_scope())
+    }
+
+    #[test]
+    fn v4_mapped_v6_round_trip() -> TestResult {
+        report(cases::v4_mapped_v6_round_trip())
+    }
+
+    #[test]
+    fn unix_addresses_round_trip() -> TestResult {
+        report(cases::unix_addresses_round_trip())
+    }
+
+    #[test]
+    fn short_addresses_are_einval() -> TestResult {
+        report(cases::short_addresses_are_einval())
+    }
+
+    #[test]
+    fn rfc2133_v6_length_has_no_scope() -> TestResult {
+        report(cases::rfc2133_v6_length_has_no_scope())
+    }
+
+    #[test]
+    fn unknown_family_is_eafnosupport() -> TestResult {
+        report(cases::unknown_family_is_eafnosupport())
+    }
+
+    #[test]
+    fn text_round_trip() -> TestResult {
+        report(cases::text_round_trip())
+    }
+
+    #[test]
+    fn text_garbage_is_einval() -> TestResult {
+        report(cases::text_garbage_is_einval())
+    }
+
+    #[test]
+    fn in_addr_conversions() -> TestResult {
+        report(cases::in_addr_conversions())
+    }
+
+    #[test]
+    fn unknown_enum_values_rejected() -> TestResult {
+        report(cases::unknown_enum_values_rejected())
+    }
+
+    #[test]
+    fn malformed_control_messages_end_iteration() -> TestResult {
+        report(cases::malformed_control_messages_end_iteration())
+    }
+
+    #[test]
+    fn tcp_v4_exchange() -> TestResult {
+        report(cases::tcp_v4_exchange())
+    }
+
+    #[test]
+    fn tcp_v6_exchange() -> TestResult {
+        report(cases::tcp_v6_exchange())
+    }
+
+    #[test]
+    fn tcp_v4_local_and_peer_addresses() -> TestResult {
+        report(cases::tcp_v4_local_and_peer_addresses())
+    }
+
+    #[test]
+    fn tcp_v6_local_and_peer_addresses() -> TestResult {
+        report(cases::tcp_v6_local_and_peer_addresses())
+    }
+
+    #[test]
+    fn tcp_eof_after_peer_shutdown() -> TestResult {
+        report(cases::tcp_eof_after_peer_shutdown())
+    }
+
+    #[test]
+    fn tcp_epipe_after_local_write_shutdown() -> TestResult {
+        report(cases::tcp_epipe_after_local_write_shutdown())
+    }
+
+    #[test]
+    fn tcp_blocked_recv_woken_by_shutdown() -> TestResult {
+        report(cases::tcp_blocked_recv_woken_by_shutdown())
+    }
+
+    #[test]
+    fn tcp_blocked_accept_woken_by_shutdown() -> TestResult {
+        report(cases::tcp_blocked_accept_woken_by_shutdown())
+    }
+
+    #[test]
+    fn tcp_nonblocking_accept_eagain() -> TestResult {
+        report(cases::tcp_nonblocking_accept_eagain())
+    }
+
+    #[test]
+    fn tcp_nonblocking_recv_eagain() -> TestResult {
+        report(cases::tcp_nonblocking_recv_eagain())
+    }
+
+    #[test]
+    fn tcp_dontwait_recv_eagain() -> TestResult {
+        report(cases::tcp_dontwait_recv_eagain())
+    }
+
+    #[test]
+    fn tcp_nonblocking_connect_einprogress() -> TestResult {
+        report(cases::tcp_nonblocking_connect_einprogress())
+    }
+
+    #[test]
+    fn tcp_nonblocking_connect_refused_via_so_error() -> TestResult {
+        report(cases::tcp_nonblocking_connect_refused_via_so_error())
+    }
+
+    #[test]
+    fn tcp_bind_in_use_eaddrinuse() -> TestResult {
+        report(cases::tcp_bind_in_use_eaddrinuse())
+    }
+
+    #[test]
+    fn tcp_bind_foreign_address_eaddrnotavail() -> TestResult {
+        report(cases::tcp_bind_foreign_address_eaddrnotavail())
+    }
+
+    #[test]
+    fn tcp_connect_refused() -> TestResult {
+        report(cases::tcp_connect_refused())
+    }
+
+    #[test]
+    fn tcp_connect_twice_eisconn() -> TestResult {
+        report(cases::tcp_connect_twice_eisconn())
+    }
+
+    #[test]
+    fn tcp_unconnected_recv_enotconn() -> TestResult {
+        report(cases::tcp_unconnected_recv_enotconn())
+    }
+
+    #[test]
+    fn tcp_unconnected_peer_addr_enotconn() -> TestResult {
+        report(cases::tcp_unconnected_peer_addr_enotconn())
+    }
+
+    #[test]
+    fn tcp_unconnected_shutdown_enotconn() -> TestResult {
+        report(cases::tcp_unconnected_shutdown_enotconn())
+    }
+
+    #[test]
+    fn tcp_bind_wrong_family_eafnosupport() -> TestResult {
+        report(cases::tcp_bind_wrong_family_eafnosupport())
+    }
+
+    #[test]
+    fn tcp_vectored_send_and_receive() -> TestResult {
+        report(cases::tcp_vectored_send_and_receive())
+    }
+
+    #[test]
+    fn tcp_peek_leaves_data() -> TestResult {
+        report(cases::tcp_peek_leaves_data())
+    }
+
+    #[test]
+    fn tcp_one_mib_transfer_checked() -> TestResult {
+        report(cases::tcp_one_mib_transfer_checked())
+    }
+
+    #[test]
+    fn tcp_dual_stack_listener_sees_v4_mapped_peer() -> TestResult {
+        report(cases::tcp_dual_stack_listener_sees_v4_mapped_peer())
+    }
+
+    #[test]
+    fn tcp_v6_only_listener_refuses_v4() -> TestResult {
+        report(cases::tcp_v6_only_listener_refuses_v4())
+    }
+
+    #[test]
+    fn tcp_read_timeout_expires() -> TestResult {
+        report(cases::tcp_read_timeout_expires())
+    }
+
+    #[test]
+    fn udp_v4_send_to_receive_from() -> TestResult {
+        report(cases::udp_v4_send_to_receive_from())
+    }
+
+    #[test]
+    fn udp_v6_send_to_receive_from() -> TestResult {
+        report(cases::udp_v6_send_to_receive_from())
+    }
+
+    #[test]
+    fn udp_truncation_reported() -> TestResult {
+        report(cases::udp_truncation_reported())
+    }
+
+    #[test]
+    fn udp_trunc_flag_returns_real_length() -> TestResult {
+        report(cases::udp_trunc_flag_returns_real_length())
+    }
+
+    #[test]
+    fn udp_connected_send_and_receive() -> TestResult {
+        report(cases::udp_connected_send_and_receive())
+    }
+
+    #[test]
+    fn udp_unconnected_send_edestaddrreq() -> TestResult {
+        report(cases::udp_unconnected_send_edestaddrreq())
+    }
+
+    #[test]
+    fn udp_nonblocking_recv_eagain() -> TestResult {
+        report(cases::udp_nonblocking_recv_eagain())
+    }
+
+    #[test]
+    fn udp_vectored_receive_scatters() -> TestResult {
+        report(cases::udp_vectored_receive_scatters())
+    }
+
+    #[test]
+    fn udp_pktinfo_control_message() -> TestResult {
+        report(cases::udp_pktinfo_control_message())
+    }
+
+    #[test]
+    fn udp_oversized_datagram_emsgsize() -> TestResult {
+        report(cases::udp_oversized_datagram_emsgsize())
+    }
+
+    #[test]
+    fn udp_zero_length_datagram() -> TestResult {
+        report(cases::udp_zero_length_datagram())
+    }
+
+    #[test]
+    fn udp_blocked_recv_woken_by_shutdown() -> TestResult {
+        report(cases::udp_blocked_recv_woken_by_shutdown())
+    }
+
+    #[test]
+    fn option_reuse_addr() -> TestResult {
+        report(cases::option_reuse_addr())
+    }
+
+    #[test]
+    fn option_keepalive() -> TestResult {
+        report(cases::option_keepalive())
+    }
+
+    #[test]
+    fn option_buffer_sizes() -> TestResult {
+        report(cases::option_buffer_sizes())
+    }
+
+    #[test]
+    fn option_timeouts_round_trip() -> TestResult {
+        report(cases::option_timeouts_round_trip())
+    }
+
+    #[test]
+    fn option_zero_timeout_einval() -> TestResult {
+        report(cases::option_zero_timeout_einval())
+    }
+
+    #[test]
+    fn option_priority_and_mark() -> TestResult {
+        report(cases::option_priority_and_mark())
+    }
+
+    #[test]
+    fn option_tcp_on_udp_enoprotoopt() -> TestResult {
+        report(cases::option_tcp_on_udp_enoprotoopt())
+    }
+
+    #[test]
+    fn option_tcp_values_checked() -> TestResult {
+        report(cases::option_tcp_values_checked())
+    }
+
+    #[test]
+    fn option_v6_only_rules() -> TestResult {
+        report(cases::option_v6_only_rules())
+    }
+
+    #[test]
+    fn option_unknown_eperm() -> TestResult {
+        report(cases::option_unknown_eperm())
+    }
+
+    #[test]
+    fn socket_reports_family_type_protocol() -> TestResult {
+        report(cases::socket_reports_family_type_protocol())
+    }
+
+    #[test]
+    fn create_rejects_bad_combinations() -> TestResult {
+        report(cases::create_rejects_bad_combinations())
+    }
+
+    #[test]
+    fn user_socket_in_current_namespace() -> TestResult {
+        report(cases::user_socket_in_current_namespace())
+    }
+
+    #[test]
+    fn unix_stream_exchange_abstract() -> TestResult {
+        report(cases::unix_stream_exchange_abstract())
+    }
+
+    #[test]
+    fn unix_datagram_sender_address() -> TestResult {
+        report(cases::unix_datagram_sender_address())
+    }
+
+    #[test]
+    fn new_namespace_does_not_reach_init_net() -> TestResult {
+        report(cases::new_namespace_does_not_reach_init_net())
+    }
+
+    #[test]
+    fn kernel_socket_pins_its_namespace() -> TestResult {
+        report(cases::kernel_socket_pins_its_namespace())
+    }
+
+    #[test]
+    fn accepted_socket_shares_listener_namespace() -> TestResult {
+        report(cases::accepted_socket_shares_listener_namespace())
+    }
+
+    #[test]
+    fn no_leaks_after_many_sockets() -> TestResult {
+        report(cases::no_leaks_after_many_sockets())
+    }
+
+    #[test]
+    fn random_address_bytes_never_misparse() -> TestResult {
+        report(cases::random_address_bytes_never_misparse())
+    }
+
+    #[test]
+    fn random_address_text_never_misparses() -> TestResult {
+        report(cases::random_address_text_never_misparses())
+    }
+
+    #[test]
+    fn random_control_buffers_stay_in_bounds() -> TestResult {
+        report(cases::random_control_buffers_stay_in_bounds())
+    }
+
+    #[test]
+    fn wrong_state_operations_fail_cleanly() -> TestResult {
+        report(cases::wrong_state_operations_fail_cleanly())
+    }
+
+    #[test]
+    fn empty_and_unknown_flag_messages() -> TestResult {
+        report(cases::empty_and_unknown_flag_messages())
+    }
+
+    #[test]
+    fn raw_socket_with_tcp_protocol_refuses_tcp_options() -> TestResult {
+        report(cases::raw_socket_with_tcp_protocol_refuses_tcp_options())
+    }
+
+    #[test]
+    fn flags_outside_the_allow_lists_refused() -> TestResult {
+        report(cases::flags_outside_the_allow_lists_refused())
+    }
+
+    #[test]
+    fn recv_uninit_hands_out_only_copied_bytes() -> TestResult {
+        report(cases::recv_uninit_hands_out_only_copied_bytes())
+    }
+
+    #[test]
+    fn orphaned_connection_keeps_its_namespace() -> TestResult {
+        report(cases::orphaned_connection_keeps_its_namespace())
+    }
+
+    #[test]
+    fn unix_control_buffers_refused() -> TestResult {
+        report(cases::unix_control_buffers_refused())
+    }
+
+    #[test]
+    fn options_outside_the_allow_list_refused() -> TestResult {
+        report(cases::options_outside_the_allow_list_refused())
+    }
+
+    #[test]
+    fn unix_datagram_truncation_reported() -> TestResult {
+        report(cases::unix_datagram_truncation_reported())
+    }
+
+    #[test]
+    fn misaligned_control_buffer_is_aligned() -> TestResult {
+        report(cases::misaligned_control_buffer_is_aligned())
+    }
 }
-
-macro_rules! kunit_suite {
-    ($suite:literal, [$($name:ident),* $(,)?]) => {
-        $(
-            /// KUnit entry point of the test case of the same name.
-            ///
-            /// # Safety
-            ///
-            /// `test` must be the context KUnit passes to a running case.
-            unsafe extern "C" fn $name(test: *mut bindings::kunit) {
-                // SAFETY: KUnit calls this with the running case's context.
-                unsafe { run_case(test, cases::$name) }
-            }
-        )*
-
-        static mut CASES: [bindings::kunit_case; [$(stringify!($name)),*].len() + 1] = [
-            $(crate::kunit::kunit_case(crate::c_str!(stringify!($name)), $name),)*
-            // SAFETY: The all-zero case terminates the array.
-            unsafe { core::mem::zeroed() },
-        ];
-
-        #[allow(unused_unsafe)]
-        static mut SUITE: bindings::kunit_suite = bindings::kunit_suite {
-            name: suite_name($suite),
-            // SAFETY: Only the address is taken; KUnit is the only user of the array.
-            test_cases: unsafe { core::ptr::addr_of_mut!(CASES) }.cast(),
-            // SAFETY: Plain data; zero is the default for the remaining fields.
-            ..unsafe { core::mem::zeroed() }
-        };
-
-        #[used]
-        #[allow(unused_unsafe)]
-        #[link_section = ".kunit_test_suites"]
-        static mut SUITE_ENTRY: *mut bindings::kunit_suite =
-            // SAFETY: Only the address is taken.
-            unsafe { core::ptr::addr_of_mut!(SUITE) };
-    };
-}
-
-kunit_suite!(
-    b"rust_net",
-    [
-        v4_storage_round_trip_and_port_byte_order,
-        v6_storage_round_trip_flowinfo_and_scope,
-        v4_mapped_v6_round_trip,
-        unix_addresses_round_trip,
-        short_addresses_are_einval,
-        rfc2133_v6_length_has_no_scope,
-        unknown_family_is_eafnosupport,
-        text_round_trip,
-        text_garbage_is_einval,
-        in_addr_conversions,
-        unknown_enum_values_rejected,
-        malformed_control_messages_end_iteration,
-        tcp_v4_exchange,
-        tcp_v6_exchange,
-        tcp_v4_local_and_peer_addresses,
-        tcp_v6_local_and_peer_addresses,
-        tcp_eof_after_peer_shutdown,
-        tcp_epipe_after_local_write_shutdown,
-        tcp_blocked_recv_woken_by_shutdown,
-        tcp_blocked_accept_woken_by_shutdown,
-        tcp_nonblocking_accept_eagain,
-        tcp_nonblocking_recv_eagain,
-        tcp_dontwait_recv_eagain,
-        tcp_nonblocking_connect_einprogress,
-        tcp_nonblocking_connect_refused_via_so_error,
-        tcp_bind_in_use_eaddrinuse,
-        tcp_bind_foreign_address_eaddrnotavail,
-        tcp_connect_refused,
-        tcp_connect_twice_eisconn,
-        tcp_unconnected_recv_enotconn,
-        tcp_unconnected_peer_addr_enotconn,
-        tcp_unconnected_shutdown_enotconn,
-        tcp_bind_wrong_family_eafnosupport,
-        tcp_vectored_send_and_receive,
-        tcp_peek_leaves_data,
-        tcp_one_mib_transfer_checked,
-        tcp_dual_stack_listener_sees_v4_mapped_peer,
-        tcp_v6_only_listener_refuses_v4,
-        tcp_read_timeout_expires,
-        udp_v4_send_to_receive_from,
-        udp_v6_send_to_receive_from,
-        udp_truncation_reported,
-        udp_trunc_flag_returns_real_length,
-        udp_connected_send_and_receive,
-        udp_unconnected_send_edestaddrreq,
-        udp_nonblocking_recv_eagain,
-        udp_vectored_receive_scatters,
-        udp_pktinfo_control_message,
-        udp_oversized_datagram_emsgsize,
-        udp_zero_length_datagram,
-        udp_blocked_recv_woken_by_shutdown,
-        option_reuse_addr,
-        option_keepalive,
-        option_buffer_sizes,
-        option_timeouts_round_trip,
-        option_zero_timeout_einval,
-        option_priority_and_mark,
-        option_tcp_on_udp_enoprotoopt,
-        option_tcp_values_checked,
-        option_v6_only_rules,
-        option_unknown_eperm,
-        socket_reports_family_type_protocol,
-        create_rejects_bad_combinations,
-        user_socket_in_current_namespace,
-        unix_stream_exchange_abstract,
-        unix_datagram_sender_address,
-        new_namespace_does_not_reach_init_net,
-        kernel_socket_pins_its_namespace,
-        accepted_socket_shares_listener_namespace,
-        no_leaks_after_many_sockets,
-        random_address_bytes_never_misparse,
-        random_address_text_never_misparses,
-        random_control_buffers_stay_in_bounds,
-        wrong_state_operations_fail_cleanly,
-        empty_and_unknown_flag_messages,
-        raw_socket_with_tcp_protocol_refuses_tcp_options,
-        flags_outside_the_allow_lists_refused,
-        recv_uninit_hands_out_only_copied_bytes,
-        orphaned_connection_keeps_its_namespace,
-        unix_control_buffers_refused,
-        options_outside_the_allow_list_refused,
-        unix_datagram_truncation_reported,
-        misaligned_control_buffer_is_aligned,
-    ]
-);
 
 /// What a background work item does to a shared socket.
 #[derive(Clone, Copy)]

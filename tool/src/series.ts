@@ -21,49 +21,109 @@ export interface SeriesEntry { subject: string; body: string; files?: string[]; 
 export const SERIES: SeriesEntry[] = [
   {
     subject: 'rust: net: add C helpers for sockets and namespaces',
-    body: 'get_net/put_net, the current task\'s namespace and socket options with\nkernel buffers are inline or macro based in C; wrap them for Rust.',
+    body: `Rust cannot call inline functions and macros, and several of the socket
+and namespace calls the abstraction needs are that in C: get_net() and
+put_net(), the current task's namespace, sock_net(), the socket-kind
+predicates sk_is_inet() and sk_is_tcp(), msg_data_left(), and the
+sockptr_t that do_sock_setsockopt() and do_sock_getsockopt() take for
+kernel buffers. Wrap each of them once here.`,
     files: ['rust/helpers/net/socket.c'],
   },
   { subject: 'rust: net: add socket headers to bindings and C helpers', patch: '0002-rust-net-add-bindings-and-helpers.patch', body: '' },
   {
     subject: 'rust: net: add address family, IP protocol and socket type',
-    body: 'Small typed wrappers over AF_*, IPPROTO_* and SOCK_* that reject\nunknown values with an error.',
+    body: `Socket creation takes three integers that are easy to mix up. Typed
+wrappers over AF_*, IPPROTO_* and SOCK_* make the call read as what it
+does, and values read back from a socket that the enums do not know are
+an error rather than a silent cast.`,
     files: ['rust/kernel/net/family.rs', 'rust/kernel/net/ip.rs', 'rust/kernel/net/socket_type.rs'],
   },
   {
     subject: 'rust: net: add socket addresses',
-    body: 'An enum over IPv4, IPv6 and Unix socket addresses built on core::net,\nwith length-checked conversions to and from sockaddr_storage.',
+    body: `Addresses cross the boundary as sockaddr_storage and a length, which C
+callers fill by hand. SocketAddr holds IPv4, IPv6 and Unix addresses
+(the IP ones are core::net's, so Rust code shares one vocabulary), and
+every conversion from bytes checks the family and the length first, so
+a short or foreign buffer is EINVAL or EAFNOSUPPORT, never a misread.
+Receives write into a full sockaddr_storage, as the recvmsg syscall
+does, so no protocol can write past it.`,
     files: ['rust/kernel/net/addr.rs'],
   },
   {
     subject: 'rust: net: add network namespaces',
-    body: 'A refcounted struct net: init_net, the current task\'s namespace and\nnew namespaces.',
+    body: `Kernel sockets are created in a namespace. Namespace is the refcounted
+struct net (get_net/put_net through AlwaysRefCounted): init_net, the
+current task's namespace, and new empty namespaces (copy_net_ns), which
+the tests use to check that sockets never outlive theirs.`,
     files: ['rust/kernel/net/namespace.rs'],
   },
   {
     subject: 'rust: net: add message flags, I/O vectors and message headers',
-    body: 'A safe msghdr builder over caller-owned buffers, kvec-compatible I/O\nslices and a control message iterator. Nothing allocates.',
+    body: `kernel_sendmsg() and kernel_recvmsg() take a msghdr and a kvec array.
+IoSlice and IoSliceMut are transparent over struct kvec and borrow their
+buffers, so a slice of them is the array with no copy; one private type
+builds the msghdr on the stack and reads back lengths and flags.
+
+MessageFlags are allow-listed per direction: kernel_sendmsg() does not
+strip MSG_SPLICE_PAGES and the other internal flags the syscalls strip,
+and with them the stack keeps page references to a buffer that is only
+borrowed for the call. Control buffers are used from their first byte
+aligned for a cmsghdr, since put_cmsg() stores to them directly. Nothing
+here allocates.`,
     files: ['rust/kernel/net/message.rs'],
   },
   {
     subject: 'rust: net: add Socket',
-    body: 'An owned struct socket: creation in a namespace, bind, listen, accept,\nconnect, addresses, shutdown, send and receive, released on drop.',
+    body: `Socket owns a struct socket and releases it on drop. It wraps
+sock_create_kern(), sock_create(), kernel_bind(), kernel_listen(),
+kernel_accept(), kernel_connect(), kernel_getsockname(),
+kernel_getpeername(), kernel_sock_shutdown(), kernel_sendmsg() and
+kernel_recvmsg(); those that may sleep say so and must be called from
+process context. Each takes the socket lock itself, as for a socket
+shared by user-space threads, so Socket is Send and Sync, and shutdown()
+from another task wakes one blocked in accept or receive.
+
+Kernel sockets do not hold a reference on their namespace, and an
+orphaned TCP connection outlives its struct socket: new_kern() upgrades
+the sock (sk_net_refcnt_upgrade()) outside init_net, so no socket can
+reach a dismantled namespace. Receives into uninitialised memory hand
+out only what the message's iterator counted as copied. Unix sockets
+refuse control buffers, so descriptors passed by a peer are never
+installed into the calling task, and sends always add MSG_NOSIGNAL.`,
     files: ['rust/kernel/net/socket.rs'],
   },
   {
     subject: 'rust: net: add socket options',
-    body: 'Typed setters through the kernel\'s sock_set_*, tcp_sock_set_* and\nip_sock_set_* helpers, SOL_SOCKET getters, timeouts and SO_ERROR.',
+    body: `The kernel's sock_set_*(), tcp_sock_set_*() and ip_sock_set_tos()
+helpers cast sk to the socket they expect; they are called only after
+sk_is_tcp() or sk_is_inet() says the socket is one (a raw socket with
+protocol number TCP is not a tcp_sock). Other options go through
+do_sock_setsockopt() with a kernel sockptr, which dispatches on the
+socket's own operations as for user space. The safe generic setter only
+takes allow-listed integer options: some options change what a socket
+is (IPV6_ADDRFORM, TCP_ULP), make receives install descriptors
+(SO_PASSPIDFD) or carry pointers, so the raw setter is unsafe. Getters
+cover SOL_SOCKET, the only level do_sock_getsockopt() accepts kernel
+buffers for.`,
     files: ['rust/kernel/net/options.rs'],
   },
   {
-    subject: 'rust: net: add KUnit tests for sockets',
-    body: 'Tests on real loopback sockets, run at boot with the doctests.',
-    files: ['rust/kernel/net/tests.rs', 'rust/kernel/net/tests/soundness.rs'],
+    subject: 'rust: net: add TCP, UDP and Unix socket wrappers',
+    body: `Most users want a listener, a stream or a datagram socket, not a
+generic socket and its flags. TcpListener, TcpStream, UdpSocket and the
+Unix counterparts are shaped like std::net; each only wraps a socket of
+its kind (checked when converting from Socket), and a datagram that did
+not fit is consumed and reported as truncated, never as an error.`,
+    files: ['rust/kernel/net/tcp.rs', 'rust/kernel/net/udp.rs', 'rust/kernel/net/unix.rs'],
   },
   {
-    subject: 'rust: net: add TCP, UDP and Unix socket wrappers',
-    body: 'TcpListener, TcpStream, UdpSocket and the Unix counterparts, shaped\nlike std::net, whose methods return what the protocol means.',
-    files: ['rust/kernel/net/tcp.rs', 'rust/kernel/net/udp.rs', 'rust/kernel/net/unix.rs'],
+    subject: 'rust: net: add KUnit tests for sockets',
+    body: `Real sockets over loopback, run at boot with the doctests: every call
+and error path, hostile input (random address bytes, text and control
+buffers from a printed seed), operations in the wrong state, namespaces,
+and one regression case for each soundness finding the abstraction was
+audited for.`,
+    files: ['rust/kernel/net/tests.rs', 'rust/kernel/net/tests/soundness.rs'],
   },
   { subject: 'rust: net: declare the socket abstraction modules', patch: '0001-rust-net-declare-socket-modules.patch', body: '' },
   {
@@ -74,12 +134,18 @@ export const SERIES: SeriesEntry[] = [
   },
   {
     subject: 'rust: net: add echo server and client samples',
-    body: 'A TCP and UDP echo server module and a client module that checks an\necho byte for byte: the first users of kernel::net.',
+    body: `The first users of kernel::net, and what the benchmarks measure against
+the same server written in C: a TCP and UDP echo server with one work
+item per connection on a workqueue of its own, and a client that checks
+an echo byte for byte when it loads.`,
     files: ['samples/rust/module_params.rs', 'samples/rust/rust_echo_server.rs', 'samples/rust/rust_echo_client.rs'],
   },
   {
     subject: 'rust: net: add an API fuzzer sample',
-    body: 'A test module that drives random sequences of safe kernel::net calls,\nseeded and replayable, including blocking calls from a second task while\nthe first shuts the socket down or drops it. Run on a KASAN and lockdep\nkernel, any report it causes is a bug in the abstraction.',
+    body: `A test module that drives random sequences of safe kernel::net calls,
+seeded and replayable, including blocking calls from a second task while
+the first shuts the socket down or drops it. Run on a KASAN and lockdep
+kernel, any report it causes is a bug in the abstraction.`,
     files: ['samples/rust/rust_net_fuzz.rs'],
   },
   { subject: 'rust: net: add echo samples to the build', patch: '0003-rust-net-add-echo-samples-to-the-build.patch', body: '' },

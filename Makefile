@@ -4,7 +4,7 @@
 KNET := node dist/src/cli.js
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: demo test test-lts test-debug test-debug-lts bench build build-lts setup shell unit tool
+.PHONY: series-check demo test test-lts test-debug test-debug-lts bench build build-lts setup shell unit tool
 
 demo: tool
 	@$(KNET) demo
@@ -21,6 +21,10 @@ test-debug: tool
 
 test-debug-lts: tool
 	@$(KNET) test --debug --lts
+
+# What a maintainer does with the series: git am onto 7.3, a build after each patch.
+series-check: tool
+	@$(KNET) series-check
 
 bench: tool
 	@$(KNET) bench

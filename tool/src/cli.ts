@@ -8,6 +8,7 @@ import { stage } from './run.js';
 import { setup } from './setup.js';
 import { fmtCommand } from './fmt.js';
 import { seriesCommand } from './series.js';
+import { seriesCheckCommand } from './seriescheck.js';
 import { benchCommand } from './bench.js';
 
 const USAGE = `usage: knet <command> [options] [--lts]
@@ -22,6 +23,8 @@ const USAGE = `usage: knet <command> [options] [--lts]
   series [DIR] [--author "Name <email>"]
                      write a git am-able patch series against mainline (default out/series);
                      author and Signed-off-by from git config user.name/user.email unless given
+  series-check       apply the series with git am onto a pristine 7.3 tree, build after each patch,
+                     then rustfmtcheck and rustdoc (slow: not part of test)
   fmt                format the project's Rust code with the kernel's rustfmt settings
   shell              build and boot the guest with a shell on this terminal`;
 
@@ -52,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return benchCommand(rest);
     case 'series':
       return seriesCommand(rest.find((a) => !a.startsWith('--') && a !== value('--author')), value('--author'));
+    case 'series-check':
+      return seriesCheckCommand();
     case 'fmt':
       return fmtCommand();
     case 'shell':

@@ -72,7 +72,7 @@ export async function testCommand(o: TestOptions): Promise<number> {
   const a = await prepare(o.flavor);
   // Lint is make on one core while the guest is QEMU on the other: run them side by side.
   const linting: Promise<CheckResult[]> = o.skipLint ? Promise.resolve([]) : stage('lint (rustfmtcheck, rustdoc; beside the guest)', () => lintChecks(a.tree, a.build));
-  const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? (o.flavor === 'debug' ? 4200_000 : 600_000), o.filter));
+  const g = await stage('boot guest and run KUnit + guest tests', () => runGuest(a, o.guestTimeoutMs ?? (o.flavor === 'debug' ? 6000_000 : 600_000), o.filter));
   const host: HostResult[] = await stage('host tests (node:test)', () =>
     runHostTests(o.filter, { KNET_ARTIFACTS: JSON.stringify(a), KNET_TWO_HOST_MIB: o.flavor === 'debug' ? '64' : '1' }));
 

@@ -102,3 +102,27 @@ test('an overlay file may not shadow an upstream file', async () => {
 test('patchTargets lists the files a diff changes', () => {
   assert.deepEqual(patchTargets(NET_PATCH), ['rust/kernel/net.rs']);
 });
+
+test('a backport patch may change overlay files: it applies after them, and they stay project files', async () => {
+  const f = fixture();
+  write(f.overlay, 'rust/kernel/net/socket.rs', 'use crate::sync::aref::ARef;\n');
+  writeFileSync(join(f.patches, '0001-net.patch'), NET_PATCH);
+  writeFileSync(join(f.patches, '0002-backport.patch'), `From: knet
+Subject: [PATCH] rust: net: backport
+
+--- a/rust/kernel/net/socket.rs
++++ b/rust/kernel/net/socket.rs
+@@ -1 +1 @@
+-use crate::sync::aref::ARef;
++use crate::types::ARef;
+`);
+  await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.equal(readFileSync(join(f.tree, 'rust/kernel/net/socket.rs'), 'utf8'), 'use crate::types::ARef;\n');
+  // Removing the overlay file removes it from the tree: it was never an upstream file.
+  const { rmSync } = await import('node:fs');
+  rmSync(join(f.overlay, 'rust/kernel/net/socket.rs'));
+  rmSync(join(f.patches, '0002-backport.patch'));
+  const r = await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.deepEqual(r.removed, ['rust/kernel/net/socket.rs']);
+  assert.equal(existsSync(join(f.tree, 'rust/kernel/net/socket.rs')), false);
+});

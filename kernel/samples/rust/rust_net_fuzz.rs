@@ -44,7 +44,7 @@ use kernel::{
     prelude::*,
     sync::aref::ARef,
     sync::Arc,
-    workqueue,
+    workqueue::{self, impl_has_work, new_work, Work, WorkItem},
 };
 
 // Shared with the echo samples; this module has no text parameter for `charp`.
@@ -549,25 +549,21 @@ impl Run {
         let what = self.rng.below(4);
         let len = self.rng.len().min(4096);
         let to = self.address();
-        let doorbell = self.doorbell.clone();
-        let bell = self.doorbell_addr;
-        workqueue::system().try_spawn(GFP_KERNEL, move || {
-            let mut buf = [0u8; 4096];
-            let _ = match what {
-                0 => s.accept().map(|_| ()),
-                1 => s.recv(&mut buf[..len], MessageFlags::WAITALL).map(|_| ()),
-                2 => {
-                    if Run::may_send(&s) {
-                        s.send(&buf[..len], MessageFlags::NONE).map(|_| ())
-                    } else {
-                        Ok(())
-                    }
-                }
-                _ => s.connect(&to),
-            };
-            drop(s);
-            let _ = doorbell.send_to(b"done", &bell);
-        })?;
+        let (doorbell, bell) = (self.doorbell.clone(), self.doorbell_addr);
+        let work = Arc::pin_init(
+            pin_init!(Background {
+                sock: Some(s),
+                what,
+                len,
+                to,
+                doorbell,
+                bell,
+                work <- new_work!("rust_net_fuzz::background"),
+            }),
+            GFP_KERNEL,
+        )?;
+        // A new work item is never already queued.
+        let _ = workqueue::system().enqueue(work);
         self.pending += 1;
         self.totals.background += 1;
         // Often, act on it right away from this side.
@@ -678,6 +674,50 @@ impl Run {
             self.pending -= 1;
         }
         Ok(self.totals)
+    }
+}
+
+/// A blocking call on a shared socket, run by a work item while the fuzzer
+/// goes on.
+///
+/// Not `Queue::try_spawn`: its lock class key lives in the kernel crate while
+/// the class name is instantiated in the module, so lockdep warns ("same key,
+/// different name"). `new_work!` here keeps both in this module.
+#[pin_data]
+struct Background {
+    sock: Option<Arc<Socket>>,
+    what: usize,
+    len: usize,
+    to: SocketAddr,
+    doorbell: Arc<UdpSocket>,
+    bell: kernel::net::addr::InetSocketAddr,
+    #[pin]
+    work: Work<Background>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Background { self.work }
+}
+
+impl WorkItem for Background {
+    type Pointer = Arc<Background>;
+
+    fn run(this: Arc<Background>) {
+        let mut buf = [0u8; 4096];
+        let len = this.len;
+        if let Some(s) = this.sock.as_ref() {
+            let _ = match this.what {
+                0 => s.accept().map(|_| ()),
+                1 => s.recv(&mut buf[..len], MessageFlags::WAITALL).map(|_| ()),
+                2 if Run::may_send(s) => s.send(&buf[..len], MessageFlags::NONE).map(|_| ()),
+                2 => Ok(()),
+                _ => s.connect(&this.to),
+            };
+        }
+        let (doorbell, bell) = (this.doorbell.clone(), this.bell);
+        // The last reference to the socket may go here, in the work item.
+        drop(this);
+        let _ = doorbell.send_to(b"done", &bell);
     }
 }
 

@@ -53,11 +53,12 @@ impl ops::BitOr for QueueFlags {
 /// # Examples
 ///
 /// ```
-/// use kernel::workqueue::{OwnedQueue, QueueFlags};
+/// use kernel::workqueue::{OwnedQueue, Queue, QueueFlags};
 ///
 /// let queue = OwnedQueue::new(c"rust_doc_wq", QueueFlags::UNBOUND, 0)?;
-/// queue.try_spawn(GFP_KERNEL, || pr_info!("ran on a queue of our own\n"))?;
-/// // Dropping the queue waits for the work item.
+/// // Work items are queued on it as on any `Queue` (`enqueue`); dropping it
+/// // waits for them.
+/// let _: &Queue = &queue;
 /// drop(queue);
 /// assert_eq!(
 ///     OwnedQueue::new(c"rust_doc_wq", QueueFlags::NONE, 100_000).err(),

@@ -32,7 +32,7 @@ use kernel::{
         addr::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrStorage, UnixAddr},
         family::AddressFamily,
         ip::IpProtocol,
-        message::{IoSlice, IoSliceMut, MessageFlags, MessageHeader},
+        message::{Datagram, IoSlice, IoSliceMut, MessageFlags, MessageHeader},
         namespace::Namespace,
         options::OptionLevel,
         socket::{Shutdown, Socket},
@@ -84,6 +84,13 @@ fn violation(what: core::fmt::Arguments<'_>) {
 fn check_received(got: usize, len: usize, flags: MessageFlags) {
     if got > len && !flags.contains(MessageFlags::TRUNC) {
         violation(format_args!("received {} bytes into {}", got, len));
+    }
+}
+
+/// A datagram of `sent` bytes received into `cap` bytes: cut exactly when it did not fit.
+fn check_datagram<A: core::fmt::Debug>(sent: usize, cap: usize, d: &Datagram<A>) {
+    if d.len > cap || d.truncated != (sent > cap) {
+        violation(format_args!("datagram of {} into {}: {:?}", sent, cap, d));
     }
 }
 
@@ -617,12 +624,7 @@ impl Run {
                 a.send_to(&self.data[..len], &a.local_addr()?)?;
                 let cap = self.rng.len();
                 let d = a.recv_from(&mut self.buf[..cap])?;
-                if d.len > cap || d.truncated != (len > cap) {
-                    violation(format_args!(
-                        "UDP datagram of {} into {}: {:?}",
-                        len, cap, d
-                    ));
-                }
+                check_datagram(len, cap, &d);
                 Ok(())
             }
             _ => {
@@ -641,12 +643,7 @@ impl Run {
                     d.send_to(&self.data[..len], &name)?;
                     let cap = self.rng.len().min(4096);
                     let got = d.recv_from(&mut self.buf[..cap])?;
-                    if got.len > cap || got.truncated != (len > cap) {
-                        violation(format_args!(
-                            "Unix datagram of {} into {}: {:?}",
-                            len, cap, got
-                        ));
-                    }
+                    check_datagram(len, cap, &got);
                     Ok(())
                 }
             }

@@ -81,29 +81,33 @@ faults_while_serving() {
 	echo "failed accepts: ${accepts:-none}"
 }
 
-# The rust_net KUnit suite rerun with failures in the kernel threads it
-# starts (each case runs in a fresh kthread, which inherits make-it-fail from
+# The rust_net_* KUnit suites rerun with failures in the kernel threads they
+# start (each case runs in a fresh kthread, which inherits make-it-fail from
 # kthreadd): failures allowed, crashes not. Then a clean rerun must pass.
 # KUnit prints reruns on the console too: keep them off it, so only the
 # boot-time results are counted; these are read from debugfs.
 faults_in_rust_net() {
-	R=/sys/kernel/debug/kunit/rust_net
+	suites=$(ls -d /sys/kernel/debug/kunit/rust_net_*)
+	[ -n "$suites" ] || fail "no rust_net_* KUnit suite in debugfs"
 	echo 1 > /proc/sys/kernel/printk
 	kernel_log_mark rust_net-$FAULTS
 	echo 1 > /proc/2/make-it-fail
 	echo 1 > $F/task-filter
 	faults_on "$@"
-	echo go > $R/run
+	for R in $suites; do echo go > $R/run; done
 	faults_off
 	echo 0 > /proc/2/make-it-fail
 	injected=$(injected_failures)
-	[ $injected -gt 0 ] || fail "no allocation failed in the rust_net rerun"
-	echo "rust_net under $FAULTS: $injected allocations failed, $(grep -c '^    not ok' $R/results) case(s) failed on them"
+	[ $injected -gt 0 ] || fail "no allocation failed in the rust_net_* reruns"
+	failed=$(cat $(for R in $suites; do echo $R/results; done) | grep -c '^    not ok')
+	echo "rust_net_* under $FAULTS: $injected allocations failed, $failed case(s) failed on them"
 	# The cases' diagnostics are in the kernel log (kept off the console).
 	reported=$(kernel_log_since rust_net-$FAULTS | grep -o 'unexpected error: E[A-Z]*\|EXPECTATION FAILED' | sort | uniq -c | tr -s ' \n' ' ')
 	echo "what they reported: ${reported:-none in the kernel log}"
-	echo go > $R/run
+	for R in $suites; do echo go > $R/run; done
 	echo 7 > /proc/sys/kernel/printk
-	grep -q '^ok .* rust_net' $R/results || fail "rust_net does not pass again after $FAULTS: $(grep 'not ok' $R/results)"
-	echo "rust_net passes again once $FAULTS is off"
+	for R in $suites; do
+		grep -q "^ok .* ${R##*/}\$" $R/results || fail "${R##*/} does not pass again after $FAULTS: $(grep 'not ok' $R/results)"
+	done
+	echo "rust_net_* pass again once $FAULTS is off"
 }

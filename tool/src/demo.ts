@@ -73,7 +73,7 @@ export async function demoCommand(): Promise<number> {
     console.log(`kernel source:  ${target().sourcePackage} ${a.version} (${target().name})`);
     console.log(`guest uname -r: ${uname.output.trim()}`);
     console.log(`CONFIG_RUST=${config.get('CONFIG_RUST') ?? 'n'}  CONFIG_KUNIT=${config.get('CONFIG_KUNIT') ?? 'n'}  CONFIG_RUST_KERNEL_DOCTESTS=${config.get('CONFIG_RUST_KERNEL_DOCTESTS') ?? 'n'}`);
-    console.log(`boot-time KUnit (rust_net suite and Rust doctests): ${kunit.passed} passed, ${kunit.failed} failed, ${kunit.skipped} skipped`);
+    console.log(`boot-time KUnit (rust_net_* suites and Rust doctests): ${kunit.passed} passed, ${kunit.failed} failed, ${kunit.skipped} skipped`);
     console.log(`guest: ${(guest.console.match(/rust_echo_server: listening[^\n]*/) ?? ['rust_echo_server did not start'])[0]}`);
 
     const port = guest.hostPort('tcp', ECHO_PORT);

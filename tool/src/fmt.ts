@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { OVERLAY_DIR } from './paths.js';
 import { prepareTree } from './pipeline.js';
 import { kernelMake, logPath } from './build.js';
-import { listFilesUnder } from './run.js';
+import { listFilesUnder, UserError } from './run.js';
+import { target } from './target.js';
 
 export async function fmtCommand(): Promise<number> {
+  // The LTS tree holds the backport's versions of these files: copying them back would
+  // put 6.12 code into the mainline files.
+  if (target().name !== 'mainline') throw new UserError('fmt formats the mainline files; fix: run it without --lts');
   const { tree, build } = await prepareTree('test');
   await kernelMake(tree, build, logPath('rustfmt.log'))(['rustfmt']);
   let changed = 0;

@@ -122,8 +122,23 @@ not fit is consumed and reported as truncated, never as an error.`,
 and error path, hostile input (random address bytes, text and control
 buffers from a printed seed), operations in the wrong state, namespaces,
 and one regression case for each soundness finding the abstraction was
-audited for.`,
-    files: ['rust/kernel/net/tests.rs', 'rust/kernel/net/tests/soundness.rs'],
+audited for. One suite per subject (rust_net_addresses, _tcp, _udp,
+_unix, _options, _namespaces, _sockets, _hostile, _soundness), each
+declared once with #[kunit_tests]; the checks print where and what
+failed, as KUnit prints a failed expectation, and the socket fixtures
+are shared.`,
+    files: [
+      'rust/kernel/net/tests.rs',
+      'rust/kernel/net/tests/addresses.rs',
+      'rust/kernel/net/tests/tcp.rs',
+      'rust/kernel/net/tests/udp.rs',
+      'rust/kernel/net/tests/unix.rs',
+      'rust/kernel/net/tests/options.rs',
+      'rust/kernel/net/tests/namespaces.rs',
+      'rust/kernel/net/tests/sockets.rs',
+      'rust/kernel/net/tests/hostile.rs',
+      'rust/kernel/net/tests/soundness.rs',
+    ],
   },
   { subject: 'rust: net: declare the socket abstraction modules', patch: '0001-rust-net-declare-socket-modules.patch', body: '' },
   {

@@ -29,7 +29,7 @@ use core::{
 };
 use kernel::{
     net::{
-        addr::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrStorage, UnixAddr},
+        addr::{Ipv4Addr, Ipv6Addr, SockAddr, SockAddrStorage, UnixAddr},
         family::AddressFamily,
         ip::IpProtocol,
         message::{Datagram, IoSlice, IoSliceMut, MessageFlags, MessageHeader},
@@ -138,30 +138,6 @@ impl Rng {
     }
 }
 
-const FAMILIES: [AddressFamily; 6] = [
-    AddressFamily::Unspec,
-    AddressFamily::Unix,
-    AddressFamily::Inet,
-    AddressFamily::Inet6,
-    AddressFamily::Netlink,
-    AddressFamily::Packet,
-];
-const TYPES: [SocketType; 4] = [
-    SocketType::Stream,
-    SocketType::Datagram,
-    SocketType::Raw,
-    SocketType::SeqPacket,
-];
-const PROTOCOLS: [IpProtocol; 8] = [
-    IpProtocol::Ip,
-    IpProtocol::Icmp,
-    IpProtocol::Tcp,
-    IpProtocol::Udp,
-    IpProtocol::Icmpv6,
-    IpProtocol::Sctp,
-    IpProtocol::UdpLite,
-    IpProtocol::Raw,
-];
 const LEVELS: [OptionLevel; 5] = [
     OptionLevel::Socket,
     OptionLevel::Ip,
@@ -241,28 +217,28 @@ impl Run {
     }
 
     /// An address: mostly loopback or unspecified with ports in use, sometimes junk bytes.
-    fn address(&mut self) -> SocketAddr {
+    fn address(&mut self) -> SockAddr {
         let port = match self.slot().and_then(|s| s.local_addr().ok()) {
             Some(a) if !self.rng.chance(4) => a.port().unwrap_or(0),
             _ => self.rng.pick(&[0, 1, 7, 9, 65535]),
         };
         match self.rng.below(8) {
-            0 => SocketAddr::v4(Ipv4Addr::LOCALHOST, port),
-            1 => SocketAddr::v4(Ipv4Addr::new(127, 0, 0, self.rng.next() as u8), port),
-            2 => SocketAddr::v4(Ipv4Addr::UNSPECIFIED, port),
-            3 => SocketAddr::v6(Ipv6Addr::LOCALHOST, port),
-            4 => SocketAddr::v6(Ipv6Addr::UNSPECIFIED, port),
-            5 => SocketAddr::v6(Ipv4Addr::LOCALHOST.to_ipv6_mapped(), port),
+            0 => SockAddr::v4(Ipv4Addr::LOCALHOST, port),
+            1 => SockAddr::v4(Ipv4Addr::new(127, 0, 0, self.rng.next() as u8), port),
+            2 => SockAddr::v4(Ipv4Addr::UNSPECIFIED, port),
+            3 => SockAddr::v6(Ipv6Addr::LOCALHOST, port),
+            4 => SockAddr::v6(Ipv6Addr::UNSPECIFIED, port),
+            5 => SockAddr::v6(Ipv4Addr::LOCALHOST.to_ipv6_mapped(), port),
             6 => self.junk_address(port),
             _ => {
                 let name = self.rng.pick(&UNIX_NAMES);
-                SocketAddr::Unix(UnixAddr::abstract_name(name).unwrap_or(UnixAddr::unnamed()))
+                SockAddr::Unix(UnixAddr::abstract_name(name).unwrap_or(UnixAddr::unnamed()))
             }
         }
     }
 
     /// Random bytes through the parser; only loopback results are kept.
-    fn junk_address(&mut self, port: u16) -> SocketAddr {
+    fn junk_address(&mut self, port: u16) -> SockAddr {
         let mut raw = [0u8; 128];
         for b in raw.iter_mut() {
             *b = self.rng.next() as u8;
@@ -270,11 +246,11 @@ impl Run {
         let family = self.rng.pick(&[1u16, 2, 10]);
         raw[..2].copy_from_slice(&family.to_ne_bytes());
         let len = self.rng.below(raw.len() + 1);
-        match SocketAddr::from_bytes(&raw[..len]) {
-            Ok(SocketAddr::V4(a)) if a.ip().is_loopback() => SocketAddr::V4(a),
-            Ok(SocketAddr::V6(a)) if a.ip().is_loopback() => SocketAddr::V6(a),
-            Ok(a @ SocketAddr::Unix(_)) => a,
-            _ => SocketAddr::v4(Ipv4Addr::LOCALHOST, port),
+        match SockAddr::from_bytes(&raw[..len]) {
+            Ok(SockAddr::V4(a)) if a.ip().is_loopback() => SockAddr::V4(a),
+            Ok(SockAddr::V6(a)) if a.ip().is_loopback() => SockAddr::V6(a),
+            Ok(a @ SockAddr::Unix(_)) => a,
+            _ => SockAddr::v4(Ipv4Addr::LOCALHOST, port),
         }
     }
 
@@ -354,9 +330,9 @@ impl Run {
     }
 
     fn create(&mut self) -> Result {
-        let family = self.rng.pick(&FAMILIES);
-        let ty = self.rng.pick(&TYPES);
-        let proto = self.rng.pick(&PROTOCOLS);
+        let family = self.rng.pick(&AddressFamily::ALL);
+        let ty = self.rng.pick(&SocketType::ALL);
+        let proto = self.rng.pick(&IpProtocol::ALL);
         let sock = if self.rng.chance(5) {
             Socket::new(family, ty, proto)?
         } else {
@@ -402,7 +378,7 @@ impl Run {
             }
             4 => {
                 let to = self.address();
-                let mut storage = SocketAddrStorage::from(&to);
+                let mut storage = SockAddrStorage::from(&to);
                 s.send_to_storage(&self.data[..len], &mut storage, flags)
                     .map(|_| ())
             }
@@ -685,7 +661,7 @@ struct Background {
     sock: Option<Arc<Socket>>,
     what: usize,
     len: usize,
-    to: SocketAddr,
+    to: SockAddr,
     doorbell: Arc<UdpSocket>,
     bell: kernel::net::addr::InetSocketAddr,
     #[pin]

@@ -8,7 +8,7 @@
 //! [`include/uapi/linux/socket.h`](srctree/include/uapi/linux/socket.h).
 //!
 //! IP addresses reuse [`core::net`]. Conversions to and from the C
-//! `sockaddr_*` layouts go through [`SocketAddrStorage`], which is a
+//! `sockaddr_*` layouts go through [`SockAddrStorage`], which is a
 //! `sockaddr_storage` together with the length the kernel reports or expects.
 //! Both directions check lengths, so malformed input gives an error, never a
 //! read past the end.
@@ -45,87 +45,6 @@ const SIN6_LEN: usize = size_of::<bindings::sockaddr_in6>();
 /// The RFC 2133 `sockaddr_in6` without `sin6_scope_id`, which the kernel still accepts.
 const SIN6_LEN_RFC2133: usize = offset_of!(bindings::sockaddr_in6, sin6_scope_id);
 const SUN_PATH_OFFSET: usize = offset_of!(bindings::sockaddr_un, sun_path);
-
-/// An IPv4 address in the C layout (`struct in_addr`, network byte order).
-///
-/// # Examples
-///
-/// ```
-/// use kernel::net::addr::{InAddr, Ipv4Addr};
-///
-/// let raw = InAddr::from(Ipv4Addr::new(127, 0, 0, 1));
-/// assert_eq!(raw.as_raw().s_addr.to_ne_bytes(), [127, 0, 0, 1]);
-/// assert_eq!(Ipv4Addr::from(raw), Ipv4Addr::LOCALHOST);
-/// ```
-#[derive(Clone, Copy)]
-#[repr(transparent)]
-pub struct InAddr(bindings::in_addr);
-
-impl InAddr {
-    /// The C structure.
-    pub fn as_raw(&self) -> &bindings::in_addr {
-        &self.0
-    }
-}
-
-impl From<Ipv4Addr> for InAddr {
-    fn from(ip: Ipv4Addr) -> Self {
-        Self(bindings::in_addr {
-            s_addr: u32::from_ne_bytes(ip.octets()),
-        })
-    }
-}
-
-impl From<InAddr> for Ipv4Addr {
-    fn from(raw: InAddr) -> Self {
-        Ipv4Addr::from(raw.0.s_addr.to_ne_bytes())
-    }
-}
-
-/// An IPv6 address in the C layout (`struct in6_addr`).
-///
-/// # Examples
-///
-/// ```
-/// use kernel::net::addr::{In6Addr, Ipv6Addr};
-///
-/// let raw = In6Addr::from(Ipv6Addr::LOCALHOST);
-/// assert_eq!(raw.octets()[15], 1);
-/// assert_eq!(Ipv6Addr::from(raw), Ipv6Addr::LOCALHOST);
-/// ```
-#[derive(Clone, Copy)]
-#[repr(transparent)]
-pub struct In6Addr(bindings::in6_addr);
-
-impl In6Addr {
-    /// The address bytes, in network order.
-    pub fn octets(&self) -> [u8; 16] {
-        // SAFETY: Every variant of the `in6_u` union is plain bytes of the same size, so
-        // reading it as `u6_addr8` is always valid.
-        unsafe { self.0.in6_u.u6_addr8 }
-    }
-
-    /// The C structure.
-    pub fn as_raw(&self) -> &bindings::in6_addr {
-        &self.0
-    }
-}
-
-impl From<Ipv6Addr> for In6Addr {
-    fn from(ip: Ipv6Addr) -> Self {
-        Self(bindings::in6_addr {
-            in6_u: bindings::in6_addr__bindgen_ty_1 {
-                u6_addr8: ip.octets(),
-            },
-        })
-    }
-}
-
-impl From<In6Addr> for Ipv6Addr {
-    fn from(raw: In6Addr) -> Self {
-        Ipv6Addr::from(raw.octets())
-    }
-}
 
 /// What a Unix socket address names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,18 +186,18 @@ impl fmt::Display for UnixAddr {
 /// # Examples
 ///
 /// ```
-/// use kernel::net::addr::{Ipv4Addr, SocketAddr};
+/// use kernel::net::addr::{Ipv4Addr, SockAddr};
 ///
-/// let a: SocketAddr = "127.0.0.1:8080".parse()?;
-/// assert_eq!(a, SocketAddr::v4(Ipv4Addr::LOCALHOST, 8080));
+/// let a: SockAddr = "127.0.0.1:8080".parse()?;
+/// assert_eq!(a, SockAddr::v4(Ipv4Addr::LOCALHOST, 8080));
 /// assert_eq!(a.port(), Some(8080));
-/// let b: SocketAddr = "[::1]:7".parse()?;
+/// let b: SockAddr = "[::1]:7".parse()?;
 /// assert!(b.is_ipv6());
-/// assert_eq!("nonsense".parse::<SocketAddr>().err(), Some(EINVAL));
+/// assert_eq!("nonsense".parse::<SockAddr>().err(), Some(EINVAL));
 /// # Ok::<(), Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SocketAddr {
+pub enum SockAddr {
     /// An IPv4 address and port (`sockaddr_in`).
     V4(SocketAddrV4),
     /// An IPv6 address, port, flow info and scope id (`sockaddr_in6`).
@@ -287,7 +206,7 @@ pub enum SocketAddr {
     Unix(UnixAddr),
 }
 
-impl SocketAddr {
+impl SockAddr {
     /// An IPv4 socket address.
     pub const fn v4(ip: Ipv4Addr, port: u16) -> Self {
         Self::V4(SocketAddrV4::new(ip, port))
@@ -334,17 +253,17 @@ impl SocketAddr {
     /// # Examples
     ///
     /// ```
-    /// use kernel::net::addr::{Ipv4Addr, SocketAddr};
+    /// use kernel::net::addr::{Ipv4Addr, SockAddr};
     ///
     /// let mut raw = [0u8; 16];
     /// raw[..2].copy_from_slice(&2u16.to_ne_bytes());
     /// raw[2..4].copy_from_slice(&80u16.to_be_bytes());
     /// raw[4..8].copy_from_slice(&[10, 0, 2, 15]);
-    /// assert_eq!(SocketAddr::from_bytes(&raw)?, SocketAddr::v4(Ipv4Addr::new(10, 0, 2, 15), 80));
-    /// assert_eq!(SocketAddr::from_bytes(&raw[..15]).err(), Some(EINVAL));
-    /// assert_eq!(SocketAddr::from_bytes(&[]).err(), Some(EINVAL));
+    /// assert_eq!(SockAddr::from_bytes(&raw)?, SockAddr::v4(Ipv4Addr::new(10, 0, 2, 15), 80));
+    /// assert_eq!(SockAddr::from_bytes(&raw[..15]).err(), Some(EINVAL));
+    /// assert_eq!(SockAddr::from_bytes(&[]).err(), Some(EINVAL));
     /// raw[..2].copy_from_slice(&99u16.to_ne_bytes());
-    /// assert_eq!(SocketAddr::from_bytes(&raw).err(), Some(EAFNOSUPPORT));
+    /// assert_eq!(SockAddr::from_bytes(&raw).err(), Some(EAFNOSUPPORT));
     /// # Ok::<(), Error>(())
     /// ```
     #[inline]
@@ -404,19 +323,19 @@ fn read<const N: usize>(raw: &[u8], offset: usize) -> Result<[u8; N]> {
     Ok(out)
 }
 
-impl From<SocketAddrV4> for SocketAddr {
+impl From<SocketAddrV4> for SockAddr {
     fn from(a: SocketAddrV4) -> Self {
         Self::V4(a)
     }
 }
 
-impl From<SocketAddrV6> for SocketAddr {
+impl From<SocketAddrV6> for SockAddr {
     fn from(a: SocketAddrV6) -> Self {
         Self::V6(a)
     }
 }
 
-impl From<core::net::SocketAddr> for SocketAddr {
+impl From<core::net::SocketAddr> for SockAddr {
     fn from(a: core::net::SocketAddr) -> Self {
         match a {
             core::net::SocketAddr::V4(a) => Self::V4(a),
@@ -425,13 +344,13 @@ impl From<core::net::SocketAddr> for SocketAddr {
     }
 }
 
-impl From<UnixAddr> for SocketAddr {
+impl From<UnixAddr> for SockAddr {
     fn from(a: UnixAddr) -> Self {
         Self::Unix(a)
     }
 }
 
-impl fmt::Display for SocketAddr {
+impl fmt::Display for SockAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::V4(a) => fmt::Display::fmt(a, f),
@@ -458,7 +377,7 @@ macro_rules! impl_kernel_display {
 
 impl_kernel_display!(
     UnixAddr,
-    SocketAddr,
+    SockAddr,
     InetSocketAddr,
     SocketAddrV4,
     SocketAddrV6,
@@ -467,7 +386,7 @@ impl_kernel_display!(
     Ipv6Addr,
 );
 
-impl FromStr for SocketAddr {
+impl FromStr for SockAddr {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
@@ -477,9 +396,7 @@ impl FromStr for SocketAddr {
                 None => UnixAddr::pathname(rest.as_bytes())?,
             }));
         }
-        core::net::SocketAddr::from_str(s)
-            .map(Self::from)
-            .map_err(|_| EINVAL)
+        Ok(Self::from(core::net::SocketAddr::from_str(s)?))
     }
 }
 
@@ -497,22 +414,22 @@ impl FromStr for SocketAddr {
 /// # Examples
 ///
 /// ```
-/// use kernel::net::addr::{Ipv6Addr, SocketAddr, SocketAddrStorage, SocketAddrV6};
+/// use kernel::net::addr::{Ipv6Addr, SockAddr, SockAddrStorage, SocketAddrV6};
 ///
-/// let v6 = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 0x12345, 3));
-/// let raw = SocketAddrStorage::from(&v6);
+/// let v6 = SockAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 0x12345, 3));
+/// let raw = SockAddrStorage::from(&v6);
 /// assert_eq!(raw.len(), 28);
 /// assert_eq!(raw.as_bytes()[2..4], 443u16.to_be_bytes());
-/// assert_eq!(raw.to_socket_addr()?, v6);
+/// assert_eq!(raw.to_sock_addr()?, v6);
 /// # Ok::<(), Error>(())
 /// ```
 #[repr(C)]
-pub struct SocketAddrStorage {
+pub struct SockAddrStorage {
     storage: MaybeUninit<bindings::__kernel_sockaddr_storage>,
     len: usize,
 }
 
-impl SocketAddrStorage {
+impl SockAddrStorage {
     /// Storage with no bytes in use, ready for the kernel to fill.
     #[inline]
     pub fn new() -> Self {
@@ -568,8 +485,8 @@ impl SocketAddrStorage {
 
     /// Decodes the address in use.
     #[inline]
-    pub fn to_socket_addr(&self) -> Result<SocketAddr> {
-        SocketAddr::from_bytes(self.as_bytes())
+    pub fn to_sock_addr(&self) -> Result<SockAddr> {
+        SockAddr::from_bytes(self.as_bytes())
     }
 
     /// Decodes the IPv4 or IPv6 address in use; `EAFNOSUPPORT` for other families.
@@ -616,13 +533,13 @@ impl SocketAddrStorage {
     }
 }
 
-impl Default for SocketAddrStorage {
+impl Default for SockAddrStorage {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl SocketAddrStorage {
+impl SockAddrStorage {
     #[inline]
     fn from_v4(a: &SocketAddrV4) -> Self {
         let mut s = Self::zeroed_prefix(SIN_LEN);
@@ -675,18 +592,18 @@ impl SocketAddrStorage {
     }
 }
 
-impl From<&SocketAddr> for SocketAddrStorage {
+impl From<&SockAddr> for SockAddrStorage {
     #[inline]
-    fn from(addr: &SocketAddr) -> Self {
+    fn from(addr: &SockAddr) -> Self {
         match addr {
-            SocketAddr::V4(a) => Self::from_v4(a),
-            SocketAddr::V6(a) => Self::from_v6(a),
-            SocketAddr::Unix(a) => Self::from_unix(a),
+            SockAddr::V4(a) => Self::from_v4(a),
+            SockAddr::V6(a) => Self::from_v6(a),
+            SockAddr::Unix(a) => Self::from_unix(a),
         }
     }
 }
 
-impl From<&InetSocketAddr> for SocketAddrStorage {
+impl From<&InetSocketAddr> for SockAddrStorage {
     #[inline]
     fn from(addr: &InetSocketAddr) -> Self {
         match addr {
@@ -696,15 +613,15 @@ impl From<&InetSocketAddr> for SocketAddrStorage {
     }
 }
 
-impl TryFrom<SocketAddr> for InetSocketAddr {
+impl TryFrom<SockAddr> for InetSocketAddr {
     type Error = Error;
 
     /// An IP socket address; `EAFNOSUPPORT` for a Unix address.
-    fn try_from(addr: SocketAddr) -> Result<Self> {
+    fn try_from(addr: SockAddr) -> Result<Self> {
         match addr {
-            SocketAddr::V4(a) => Ok(Self::V4(a)),
-            SocketAddr::V6(a) => Ok(Self::V6(a)),
-            SocketAddr::Unix(_) => Err(EAFNOSUPPORT),
+            SockAddr::V4(a) => Ok(Self::V4(a)),
+            SockAddr::V6(a) => Ok(Self::V6(a)),
+            SockAddr::Unix(_) => Err(EAFNOSUPPORT),
         }
     }
 }

@@ -38,6 +38,16 @@ pub enum AddressFamily {
 }
 
 impl AddressFamily {
+    /// Every family, in the order of their values.
+    pub const ALL: [Self; 6] = [
+        Self::Unspec,
+        Self::Unix,
+        Self::Inet,
+        Self::Inet6,
+        Self::Netlink,
+        Self::Packet,
+    ];
+
     /// The `AF_*` value as the C API takes it.
     pub const fn as_raw(self) -> u16 {
         self as u16
@@ -59,14 +69,9 @@ impl TryFrom<u16> for AddressFamily {
     type Error = Error;
 
     fn try_from(raw: u16) -> Result<Self, Error> {
-        Ok(match u32::from(raw) {
-            bindings::AF_UNSPEC => Self::Unspec,
-            bindings::AF_UNIX => Self::Unix,
-            bindings::AF_INET => Self::Inet,
-            bindings::AF_INET6 => Self::Inet6,
-            bindings::AF_NETLINK => Self::Netlink,
-            bindings::AF_PACKET => Self::Packet,
-            _ => return Err(EAFNOSUPPORT),
-        })
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_raw() == raw)
+            .ok_or(EAFNOSUPPORT)
     }
 }

@@ -41,6 +41,19 @@ pub enum IpProtocol {
 }
 
 impl IpProtocol {
+    /// Every protocol, in the order of their values.
+    pub const ALL: [Self; 9] = [
+        Self::Ip,
+        Self::Icmp,
+        Self::Tcp,
+        Self::Udp,
+        Self::Ipv6,
+        Self::Icmpv6,
+        Self::Sctp,
+        Self::UdpLite,
+        Self::Raw,
+    ];
+
     /// The `IPPROTO_*` value as the C API takes it.
     pub const fn as_raw(self) -> i32 {
         self as i32
@@ -51,19 +64,9 @@ impl TryFrom<i32> for IpProtocol {
     type Error = Error;
 
     fn try_from(raw: i32) -> Result<Self, Error> {
-        [
-            Self::Ip,
-            Self::Icmp,
-            Self::Tcp,
-            Self::Udp,
-            Self::Ipv6,
-            Self::Icmpv6,
-            Self::Sctp,
-            Self::UdpLite,
-            Self::Raw,
-        ]
-        .into_iter()
-        .find(|p| p.as_raw() == raw)
-        .ok_or(EPROTONOSUPPORT)
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_raw() == raw)
+            .ok_or(EPROTONOSUPPORT)
     }
 }

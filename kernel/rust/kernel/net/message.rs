@@ -8,7 +8,7 @@
 //! Nothing here allocates: vectors are borrowed slices laid out as C
 //! `struct kvec`, and the address and control buffers belong to the caller.
 
-use super::addr::{SocketAddr, SocketAddrStorage};
+use super::addr::{SockAddr, SockAddrStorage};
 use crate::{
     bindings,
     error::{code::EINVAL, Result},
@@ -243,7 +243,7 @@ pub struct Received {
     /// Flags the kernel reported (`msg_flags`).
     pub flags: MessageFlags,
     /// The sender, for protocols that report one (datagrams); `None` otherwise.
-    pub peer: Option<SocketAddr>,
+    pub peer: Option<SockAddr>,
 }
 
 impl Received {
@@ -278,7 +278,7 @@ pub struct Datagram<A> {
 ///
 /// # Invariants
 ///
-/// `msg_name` is null or points to a [`SocketAddrStorage`] (a full
+/// `msg_name` is null or points to a [`SockAddrStorage`] (a full
 /// `sockaddr_storage`) borrowed for `'a`, with `msg_namelen` its encoded
 /// length when sending and 0 before a receive. `msg_control` is null or
 /// `msg_controllen` writable bytes, aligned for a `struct cmsghdr`, borrowed
@@ -304,7 +304,7 @@ impl<'a> RawHeader<'a> {
 
     /// A header for sending, to `to` if given.
     #[inline]
-    pub(crate) fn for_send(to: Option<&'a mut SocketAddrStorage>) -> Self {
+    pub(crate) fn for_send(to: Option<&'a mut SockAddrStorage>) -> Self {
         let mut h = Self::empty();
         if let Some(to) = to {
             // The storage holds at most `STORAGE_SIZE` (128) bytes, so the length fits.
@@ -319,7 +319,7 @@ impl<'a> RawHeader<'a> {
     /// for control messages in `control`, if given.
     #[inline]
     pub(crate) fn for_receive(
-        from: Option<&'a mut SocketAddrStorage>,
+        from: Option<&'a mut SockAddrStorage>,
         control: Option<&'a mut [u8]>,
     ) -> Self {
         let mut h = Self::empty();
@@ -403,7 +403,7 @@ fn align_control(buf: &mut [u8]) -> &mut [u8] {
 /// # Examples
 ///
 /// ```
-/// use kernel::net::{addr::SocketAddr, message::MessageHeader};
+/// use kernel::net::{addr::SockAddr, message::MessageHeader};
 ///
 /// let mut control = [0u8; 64];
 /// let header = MessageHeader::new().with_peer().control(&mut control);
@@ -412,7 +412,7 @@ fn align_control(buf: &mut [u8]) -> &mut [u8] {
 /// # Ok::<(), Error>(())
 /// ```
 pub struct MessageHeader<'a> {
-    name: Option<SocketAddrStorage>,
+    name: Option<SockAddrStorage>,
     control: Option<&'a mut [u8]>,
     control_used: usize,
     flags: MessageFlags,
@@ -434,8 +434,8 @@ impl<'a> MessageHeader<'a> {
 
     /// For sending: the destination address (`msg_name`).
     #[inline]
-    pub fn to(mut self, addr: &SocketAddr) -> Self {
-        self.name = Some(SocketAddrStorage::from(addr));
+    pub fn to(mut self, addr: &SockAddr) -> Self {
+        self.name = Some(SockAddrStorage::from(addr));
         self
     }
 
@@ -491,7 +491,7 @@ impl<'a> MessageHeader<'a> {
     #[inline]
     pub(crate) fn raw_receive(&mut self) -> RawHeader<'_> {
         if self.want_name {
-            self.name = Some(SocketAddrStorage::new());
+            self.name = Some(SockAddrStorage::new());
         }
         RawHeader::for_receive(self.name.as_mut(), self.control.as_deref_mut())
     }
@@ -504,7 +504,7 @@ impl<'a> MessageHeader<'a> {
         flags: MessageFlags,
         control_left: usize,
         name_len: usize,
-    ) -> Option<SocketAddr> {
+    ) -> Option<SockAddr> {
         self.flags = flags;
         let capacity = self.control.as_deref().map_or(0, <[u8]>::len);
         self.control_used = capacity.saturating_sub(control_left);
@@ -515,7 +515,7 @@ impl<'a> MessageHeader<'a> {
         if name_len == 0 {
             return None;
         }
-        name.to_socket_addr().ok()
+        name.to_sock_addr().ok()
     }
 }
 

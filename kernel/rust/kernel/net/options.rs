@@ -58,7 +58,7 @@ fn timeval(timeout: Option<Duration>) -> Result<bindings::__kernel_sock_timeval>
         return Err(EINVAL);
     }
     Ok(bindings::__kernel_sock_timeval {
-        tv_sec: i64::try_from(d.as_secs()).map_err(|_| EINVAL)?,
+        tv_sec: i64::try_from(d.as_secs())?,
         tv_usec: i64::from(d.subsec_micros()),
     })
 }
@@ -288,7 +288,9 @@ impl Socket {
 
     /// The `SO_PRIORITY` value.
     pub fn priority(&self) -> Result<u32> {
-        u32::try_from(self.socket_option_int(bindings::SO_PRIORITY)?).map_err(|_| EINVAL)
+        Ok(u32::try_from(
+            self.socket_option_int(bindings::SO_PRIORITY)?,
+        )?)
     }
 
     /// `SO_MARK`: the packet mark used by routing and filtering.
@@ -304,7 +306,7 @@ impl Socket {
 
     /// `SO_RCVBUF`: receive buffer size in bytes (the kernel doubles it for bookkeeping).
     pub fn set_recv_buffer_size(&self, size: usize) -> Result {
-        let size = i32::try_from(size).map_err(|_| EINVAL)?;
+        let size = i32::try_from(size)?;
         // SAFETY: The socket's `sk` is valid by the `Socket` invariant.
         unsafe { bindings::sock_set_rcvbuf(self.sk(), size) };
         Ok(())
@@ -312,18 +314,22 @@ impl Socket {
 
     /// The `SO_RCVBUF` value as the kernel reports it.
     pub fn recv_buffer_size(&self) -> Result<usize> {
-        usize::try_from(self.socket_option_int(bindings::SO_RCVBUF)?).map_err(|_| EINVAL)
+        Ok(usize::try_from(
+            self.socket_option_int(bindings::SO_RCVBUF)?,
+        )?)
     }
 
     /// `SO_SNDBUF`: send buffer size in bytes (the kernel doubles it for bookkeeping).
     pub fn set_send_buffer_size(&self, size: usize) -> Result {
-        let size = i32::try_from(size).map_err(|_| EINVAL)?;
+        let size = i32::try_from(size)?;
         self.set_option(OptionLevel::Socket, bindings::SO_SNDBUF, size)
     }
 
     /// The `SO_SNDBUF` value as the kernel reports it.
     pub fn send_buffer_size(&self) -> Result<usize> {
-        usize::try_from(self.socket_option_int(bindings::SO_SNDBUF)?).map_err(|_| EINVAL)
+        Ok(usize::try_from(
+            self.socket_option_int(bindings::SO_SNDBUF)?,
+        )?)
     }
 
     /// `SO_RCVTIMEO`: a blocking receive or accept fails with `EAGAIN` after
@@ -362,8 +368,8 @@ impl Socket {
                 &mut len,
             )
         })?;
-        let secs = u64::try_from(tv.tv_sec).map_err(|_| EINVAL)?;
-        let micros = u32::try_from(tv.tv_usec).map_err(|_| EINVAL)?;
+        let secs = u64::try_from(tv.tv_sec)?;
+        let micros = u32::try_from(tv.tv_usec)?;
         let d = Duration::new(secs, 0).saturating_add(Duration::from_micros(micros.into()));
         Ok(if d.is_zero() { None } else { Some(d) })
     }
@@ -404,7 +410,7 @@ impl Socket {
     /// `TCP_KEEPIDLE`: seconds of idleness before keepalive probes start.
     pub fn set_keepidle(&self, secs: u32) -> Result {
         self.require_tcp()?;
-        let secs = i32::try_from(secs).map_err(|_| EINVAL)?;
+        let secs = i32::try_from(secs)?;
         // SAFETY: `sk` is valid by the `Socket` invariant and is a TCP socket (checked above);
         // the helper checks the range.
         to_result(unsafe { bindings::tcp_sock_set_keepidle(self.sk(), secs) })
@@ -413,7 +419,7 @@ impl Socket {
     /// `TCP_KEEPINTVL`: seconds between keepalive probes.
     pub fn set_keepintvl(&self, secs: u32) -> Result {
         self.require_tcp()?;
-        let secs = i32::try_from(secs).map_err(|_| EINVAL)?;
+        let secs = i32::try_from(secs)?;
         // SAFETY: As for `set_keepidle`.
         to_result(unsafe { bindings::tcp_sock_set_keepintvl(self.sk(), secs) })
     }
@@ -421,7 +427,7 @@ impl Socket {
     /// `TCP_KEEPCNT`: unanswered probes before the connection is dropped.
     pub fn set_keepcnt(&self, count: u32) -> Result {
         self.require_tcp()?;
-        let count = i32::try_from(count).map_err(|_| EINVAL)?;
+        let count = i32::try_from(count)?;
         // SAFETY: As for `set_keepidle`.
         to_result(unsafe { bindings::tcp_sock_set_keepcnt(self.sk(), count) })
     }
@@ -429,7 +435,7 @@ impl Socket {
     /// `TCP_USER_TIMEOUT`: milliseconds sent data may stay unacknowledged.
     pub fn set_user_timeout(&self, millis: u32) -> Result {
         self.require_tcp()?;
-        let millis = i32::try_from(millis).map_err(|_| EINVAL)?;
+        let millis = i32::try_from(millis)?;
         // SAFETY: As for `set_keepidle`.
         to_result(unsafe { bindings::tcp_sock_set_user_timeout(self.sk(), millis) })
     }

@@ -11,7 +11,7 @@
 //! `EAGAIN` instead of blocking.
 
 use super::{
-    addr::{SocketAddr, SocketAddrStorage},
+    addr::{SockAddr, SockAddrStorage},
     family::AddressFamily,
     ip::IpProtocol,
     message::{
@@ -58,12 +58,12 @@ pub(crate) fn to_len(ret: core::ffi::c_int) -> Result<usize> {
     if ret < 0 {
         return Err(Error::from_errno(ret));
     }
-    usize::try_from(ret).map_err(|_| EINVAL)
+    Ok(usize::try_from(ret)?)
 }
 
 /// Lengths the C API takes as `int`.
 fn to_c_len(len: usize) -> Result<i32> {
-    i32::try_from(len).map_err(|_| EINVAL)
+    Ok(i32::try_from(len)?)
 }
 
 /// An owned socket (`struct socket`).
@@ -89,7 +89,7 @@ fn to_c_len(len: usize) -> Result<i32> {
 /// A TCP exchange over loopback:
 ///
 /// ```
-/// use kernel::net::{addr::SocketAddr, message::MessageFlags, namespace::Namespace};
+/// use kernel::net::{addr::SockAddr, message::MessageFlags, namespace::Namespace};
 /// use kernel::net::{family::AddressFamily, ip::IpProtocol};
 /// use kernel::net::{socket::Socket, socket_type::SocketType};
 ///
@@ -274,8 +274,8 @@ impl Socket {
     ///
     /// Errors: `EADDRINUSE` if taken, `EADDRNOTAVAIL` if not a local address,
     /// `EINVAL` if already bound, `EAFNOSUPPORT` for another family's address.
-    pub fn bind(&self, addr: &SocketAddr) -> Result {
-        let mut raw = SocketAddrStorage::from(addr);
+    pub fn bind(&self, addr: &SockAddr) -> Result {
+        let mut raw = SockAddrStorage::from(addr);
         let len = to_c_len(raw.len())?;
         // SAFETY: The socket is valid; `raw` holds `len` initialised address bytes.
         to_result(unsafe { bindings::kernel_bind(self.as_ptr(), raw.as_mut_ptr().cast(), len) })
@@ -283,7 +283,7 @@ impl Socket {
 
     /// Starts listening for connections with a queue of `backlog` (`kernel_listen`).
     pub fn listen(&self, backlog: u32) -> Result {
-        let backlog = i32::try_from(backlog).map_err(|_| EINVAL)?;
+        let backlog = i32::try_from(backlog)?;
         // SAFETY: The socket is valid.
         to_result(unsafe { bindings::kernel_listen(self.as_ptr(), backlog) })
     }
@@ -314,8 +314,8 @@ impl Socket {
     /// case it fails with `EINPROGRESS` and the result is read later with
     /// [`take_error`](Self::take_error). Errors: `ECONNREFUSED`,
     /// `ENETUNREACH`, `ETIMEDOUT`, `EISCONN`, `EALREADY`. May sleep.
-    pub fn connect(&self, addr: &SocketAddr) -> Result {
-        let mut raw = SocketAddrStorage::from(addr);
+    pub fn connect(&self, addr: &SockAddr) -> Result {
+        let mut raw = SockAddrStorage::from(addr);
         let len = to_c_len(raw.len())?;
         let flags = if self.is_nonblocking() {
             bindings::O_NONBLOCK as i32
@@ -329,23 +329,23 @@ impl Socket {
     }
 
     /// The local address (`kernel_getsockname`).
-    pub fn local_addr(&self) -> Result<SocketAddr> {
-        let mut raw = SocketAddrStorage::new();
+    pub fn local_addr(&self) -> Result<SockAddr> {
+        let mut raw = SockAddrStorage::new();
         // SAFETY: The socket is valid; `raw` is a full `sockaddr_storage` the kernel may fill.
         let len = to_len(unsafe { bindings::kernel_getsockname(self.as_ptr(), raw.as_mut_ptr()) })?;
         // SAFETY: `kernel_getsockname` wrote the `len` bytes it returned.
         unsafe { raw.set_len(len) }?;
-        raw.to_socket_addr()
+        raw.to_sock_addr()
     }
 
     /// The address of the connected peer (`kernel_getpeername`); `ENOTCONN` if none.
-    pub fn peer_addr(&self) -> Result<SocketAddr> {
-        let mut raw = SocketAddrStorage::new();
+    pub fn peer_addr(&self) -> Result<SockAddr> {
+        let mut raw = SockAddrStorage::new();
         // SAFETY: The socket is valid; `raw` is a full `sockaddr_storage` the kernel may fill.
         let len = to_len(unsafe { bindings::kernel_getpeername(self.as_ptr(), raw.as_mut_ptr()) })?;
         // SAFETY: `kernel_getpeername` wrote the `len` bytes it returned.
         unsafe { raw.set_len(len) }?;
-        raw.to_socket_addr()
+        raw.to_sock_addr()
     }
 
     /// Shuts down one or both directions (`kernel_sock_shutdown`).
@@ -496,7 +496,7 @@ impl Socket {
     #[inline]
     fn send_raw(
         &self,
-        to: Option<&mut SocketAddrStorage>,
+        to: Option<&mut SockAddrStorage>,
         bufs: &[IoSlice<'_>],
         flags: MessageFlags,
     ) -> Result<usize> {
@@ -509,7 +509,7 @@ impl Socket {
     #[inline]
     pub(crate) fn recv_raw(
         &self,
-        mut from: Option<&mut SocketAddrStorage>,
+        mut from: Option<&mut SockAddrStorage>,
         bufs: &mut [IoSliceMut<'_>],
         flags: MessageFlags,
     ) -> Result<(usize, usize, MessageFlags)> {
@@ -552,9 +552,9 @@ impl Socket {
 
     /// Sends `buf` to `addr` (datagram sockets).
     #[inline]
-    pub fn send_to(&self, buf: &[u8], addr: &SocketAddr, flags: MessageFlags) -> Result<usize> {
+    pub fn send_to(&self, buf: &[u8], addr: &SockAddr, flags: MessageFlags) -> Result<usize> {
         self.send_raw(
-            Some(&mut SocketAddrStorage::from(addr)),
+            Some(&mut SockAddrStorage::from(addr)),
             &[IoSlice::new(buf)],
             flags,
         )
@@ -565,7 +565,7 @@ impl Socket {
     pub fn send_to_storage(
         &self,
         buf: &[u8],
-        addr: &mut SocketAddrStorage,
+        addr: &mut SockAddrStorage,
         flags: MessageFlags,
     ) -> Result<usize> {
         self.send_raw(Some(addr), &[IoSlice::new(buf)], flags)
@@ -615,12 +615,12 @@ impl Socket {
     /// [`Received::truncated`] tells whether it was cut to fit `buf`.
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8], flags: MessageFlags) -> Result<Received> {
-        let mut from = SocketAddrStorage::new();
+        let mut from = SockAddrStorage::new();
         let (len, _, flags) = self.recv_raw(Some(&mut from), &mut [IoSliceMut::new(buf)], flags)?;
         let peer = if from.is_empty() {
             None
         } else {
-            Some(from.to_socket_addr()?)
+            Some(from.to_sock_addr()?)
         };
         Ok(Received { len, flags, peer })
     }

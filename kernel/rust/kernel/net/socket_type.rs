@@ -31,6 +31,9 @@ pub enum SocketType {
 }
 
 impl SocketType {
+    /// Every socket type, in the order of their values.
+    pub const ALL: [Self; 4] = [Self::Stream, Self::Datagram, Self::Raw, Self::SeqPacket];
+
     /// The `SOCK_*` value as the C API takes it.
     pub const fn as_raw(self) -> i32 {
         self as i32
@@ -41,7 +44,7 @@ impl TryFrom<i32> for SocketType {
     type Error = Error;
 
     fn try_from(raw: i32) -> Result<Self, Error> {
-        [Self::Stream, Self::Datagram, Self::Raw, Self::SeqPacket]
+        Self::ALL
             .into_iter()
             .find(|t| t.as_raw() == raw)
             .ok_or(ESOCKTNOSUPPORT)

@@ -7,7 +7,7 @@
 //! never raise `SIGPIPE` (they fail with `EPIPE`).
 
 use super::{
-    addr::{InetSocketAddr, SocketAddr},
+    addr::{InetSocketAddr, SockAddr},
     family::AddressFamily,
     ip::IpProtocol,
     message::{IoSlice, IoSliceMut, MessageFlags},
@@ -25,7 +25,7 @@ fn tcp_socket(ns: &Namespace, addr: &InetSocketAddr) -> Result<Socket> {
 }
 
 /// The IP address of a TCP socket (never a Unix address).
-fn inet(addr: SocketAddr) -> Result<InetSocketAddr> {
+fn inet(addr: SockAddr) -> Result<InetSocketAddr> {
     InetSocketAddr::try_from(addr)
 }
 
@@ -33,7 +33,7 @@ fn inet(addr: SocketAddr) -> Result<InetSocketAddr> {
 ///
 /// # Invariants
 ///
-/// `sock` is a listening TCP socket.
+/// `sock` is a TCP socket on which `listen` succeeded.
 ///
 /// # Examples
 ///
@@ -64,9 +64,9 @@ impl TcpListener {
     pub fn bind(ns: &Namespace, addr: &InetSocketAddr, backlog: u32) -> Result<Self> {
         let sock = tcp_socket(ns, addr)?;
         sock.set_reuse_addr(true)?;
-        sock.bind(&SocketAddr::from(*addr))?;
+        sock.bind(&SockAddr::from(*addr))?;
         sock.listen(backlog)?;
-        // INVARIANT: A TCP socket that listens.
+        // INVARIANT: `tcp_socket` created a TCP socket and `listen` just succeeded on it.
         Ok(Self { sock })
     }
 
@@ -78,7 +78,8 @@ impl TcpListener {
     pub fn accept(&self) -> Result<(TcpStream, InetSocketAddr)> {
         let sock = self.sock.accept()?;
         let peer = inet(sock.peer_addr()?)?;
-        // INVARIANT: An accepted socket of a TCP listener is a connected TCP socket.
+        // INVARIANT: `self.sock` is a TCP listener, and the socket `accept` returns for it has
+        // the listener's type and protocol, with an `sk` cloned from the listener's.
         Ok((TcpStream { sock }, peer))
     }
 
@@ -87,7 +88,7 @@ impl TcpListener {
     /// do not need it. May sleep.
     #[inline]
     pub fn accept_stream(&self) -> Result<TcpStream> {
-        // INVARIANT: An accepted socket of a TCP listener is a connected TCP socket.
+        // INVARIANT: As in `accept`: accepted from a TCP listener, so a TCP socket.
         Ok(TcpStream {
             sock: self.sock.accept()?,
         })
@@ -122,7 +123,8 @@ impl TryFrom<Socket> for TcpListener {
         if !sock.is_tcp() || !sock.is_listening()? {
             return Err(EINVAL);
         }
-        // INVARIANT: Checked above.
+        // INVARIANT: `is_tcp` and `is_listening` just returned true for `sock`, and only
+        // `listen` makes a socket listen.
         Ok(Self { sock })
     }
 }
@@ -160,8 +162,8 @@ impl TcpStream {
     /// Errors: `ECONNREFUSED`, `ENETUNREACH`, `ETIMEDOUT`. May sleep.
     pub fn connect(ns: &Namespace, addr: &InetSocketAddr) -> Result<Self> {
         let sock = tcp_socket(ns, addr)?;
-        sock.connect(&SocketAddr::from(*addr))?;
-        // INVARIANT: A TCP socket.
+        sock.connect(&SockAddr::from(*addr))?;
+        // INVARIANT: `tcp_socket` created a TCP socket; connecting does not change what it is.
         Ok(Self { sock })
     }
 
@@ -271,7 +273,7 @@ impl TryFrom<Socket> for TcpStream {
         if !sock.is_tcp() {
             return Err(EINVAL);
         }
-        // INVARIANT: Checked above.
+        // INVARIANT: `is_tcp` just returned true for `sock`.
         Ok(Self { sock })
     }
 }

@@ -3,7 +3,7 @@
 //! UDP: [`UdpSocket`].
 
 use super::{
-    addr::{InetSocketAddr, SocketAddr, SocketAddrStorage},
+    addr::{InetSocketAddr, SockAddr, SockAddrStorage},
     family::AddressFamily,
     ip::IpProtocol,
     message::{Datagram, IoSliceMut, MessageFlags},
@@ -43,8 +43,8 @@ impl UdpSocket {
     pub fn bind(ns: &Namespace, addr: &InetSocketAddr) -> Result<Self> {
         let family = AddressFamily::from(addr);
         let sock = Socket::new_kern(ns, family, SocketType::Datagram, IpProtocol::Udp)?;
-        sock.bind(&SocketAddr::from(*addr))?;
-        // INVARIANT: A UDP socket.
+        sock.bind(&SockAddr::from(*addr))?;
+        // INVARIANT: `sock` was just created as a datagram socket with protocol UDP.
         Ok(Self { sock })
     }
 
@@ -53,7 +53,7 @@ impl UdpSocket {
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: &InetSocketAddr) -> Result<usize> {
         self.sock
-            .send_to_storage(buf, &mut SocketAddrStorage::from(addr), MessageFlags::NONE)
+            .send_to_storage(buf, &mut SockAddrStorage::from(addr), MessageFlags::NONE)
     }
 
     /// Receives one datagram into `buf`. Blocks until one arrives unless
@@ -61,7 +61,7 @@ impl UdpSocket {
     /// context ends the wait with `ESHUTDOWN`. May sleep.
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<Datagram<InetSocketAddr>> {
-        let mut from = SocketAddrStorage::new();
+        let mut from = SockAddrStorage::new();
         let (len, _, flags) = self.sock.recv_raw(
             Some(&mut from),
             &mut [IoSliceMut::new(buf)],
@@ -80,7 +80,7 @@ impl UdpSocket {
 
     /// Sets the default destination and only receives from `addr`.
     pub fn connect(&self, addr: &InetSocketAddr) -> Result {
-        self.sock.connect(&SocketAddr::from(*addr))
+        self.sock.connect(&SockAddr::from(*addr))
     }
 
     /// Sends one datagram to the connected peer; `EDESTADDRREQ` if not connected.
@@ -141,7 +141,7 @@ impl TryFrom<Socket> for UdpSocket {
         if !sock.is_udp() {
             return Err(EINVAL);
         }
-        // INVARIANT: Checked above.
+        // INVARIANT: `is_udp` just returned true for `sock`.
         Ok(Self { sock })
     }
 }

@@ -6,7 +6,7 @@
 //! [`UnixAddr`] addresses (filesystem paths or abstract names).
 
 use super::{
-    addr::{SocketAddr, UnixAddr},
+    addr::{SockAddr, UnixAddr},
     family::AddressFamily,
     ip::IpProtocol,
     message::{Datagram, MessageFlags},
@@ -20,9 +20,9 @@ fn unix_socket(ns: &Namespace, ty: SocketType) -> Result<Socket> {
     Socket::new_kern(ns, AddressFamily::Unix, ty, IpProtocol::Ip)
 }
 
-fn unix_addr(addr: SocketAddr) -> Result<UnixAddr> {
+fn unix_addr(addr: SockAddr) -> Result<UnixAddr> {
     match addr {
-        SocketAddr::Unix(a) => Ok(a),
+        SockAddr::Unix(a) => Ok(a),
         _ => Err(EAFNOSUPPORT),
     }
 }
@@ -31,7 +31,7 @@ fn unix_addr(addr: SocketAddr) -> Result<UnixAddr> {
 ///
 /// # Invariants
 ///
-/// `sock` is a listening `AF_UNIX` stream socket.
+/// `sock` is an `AF_UNIX` stream socket on which `listen` succeeded.
 ///
 /// # Examples
 ///
@@ -55,9 +55,10 @@ impl UnixListener {
     /// Binds to `addr` and listens with a queue of `backlog`. May sleep.
     pub fn bind(ns: &Namespace, addr: &UnixAddr, backlog: u32) -> Result<Self> {
         let sock = unix_socket(ns, SocketType::Stream)?;
-        sock.bind(&SocketAddr::Unix(*addr))?;
+        sock.bind(&SockAddr::Unix(*addr))?;
         sock.listen(backlog)?;
-        // INVARIANT: A listening Unix stream socket.
+        // INVARIANT: `unix_socket` created an `AF_UNIX` stream socket and `listen` just
+        // succeeded on it.
         Ok(Self { sock })
     }
 
@@ -65,7 +66,8 @@ impl UnixListener {
     pub fn accept(&self) -> Result<(UnixStream, UnixAddr)> {
         let sock = self.sock.accept()?;
         let peer = unix_addr(sock.peer_addr()?)?;
-        // INVARIANT: Accepted from a Unix stream listener.
+        // INVARIANT: `unix_accept` gives a stream listener's connections new sockets of the
+        // listener's family and type.
         Ok((UnixStream { sock }, peer))
     }
 
@@ -93,8 +95,9 @@ impl UnixStream {
     /// Connects to `addr`. May sleep.
     pub fn connect(ns: &Namespace, addr: &UnixAddr) -> Result<Self> {
         let sock = unix_socket(ns, SocketType::Stream)?;
-        sock.connect(&SocketAddr::Unix(*addr))?;
-        // INVARIANT: A Unix stream socket.
+        sock.connect(&SockAddr::Unix(*addr))?;
+        // INVARIANT: `unix_socket` created an `AF_UNIX` stream socket; connecting does not
+        // change what it is.
         Ok(Self { sock })
     }
 
@@ -156,15 +159,15 @@ impl UnixDatagram {
     /// Binds a datagram socket to `addr`. May sleep.
     pub fn bind(ns: &Namespace, addr: &UnixAddr) -> Result<Self> {
         let sock = unix_socket(ns, SocketType::Datagram)?;
-        sock.bind(&SocketAddr::Unix(*addr))?;
-        // INVARIANT: A Unix datagram socket.
+        sock.bind(&SockAddr::Unix(*addr))?;
+        // INVARIANT: `unix_socket` created an `AF_UNIX` datagram socket.
         Ok(Self { sock })
     }
 
     /// Sends one datagram to `addr`. May sleep.
     pub fn send_to(&self, buf: &[u8], addr: &UnixAddr) -> Result<usize> {
         self.sock
-            .send_to(buf, &SocketAddr::Unix(*addr), MessageFlags::NONE)
+            .send_to(buf, &SockAddr::Unix(*addr), MessageFlags::NONE)
     }
 
     /// Receives one datagram and its sender (unnamed if the sender is not

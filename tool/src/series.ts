@@ -117,6 +117,24 @@ not fit is consumed and reported as truncated, never as an error.`,
     files: ['rust/kernel/net/tcp.rs', 'rust/kernel/net/udp.rs', 'rust/kernel/net/unix.rs'],
   },
   {
+    subject: 'rust: net: add readiness callbacks',
+    body: `Event-driven kernel servers and clients (nvme-tcp, sunrpc, iscsi) do
+not block a thread per connection: they replace sk_data_ready,
+sk_write_space, sk_state_change and sk_error_report, keep their context
+in sk_user_data under sk_callback_lock, and do non-blocking I/O from a
+work item when the socket is ready. Socket::set_events() does this with
+a SocketEvents handler: the callbacks read the registration under
+sk_callback_lock held for reading, the socket's own callbacks still run
+(so blocking calls keep working), and clear_events() (also called on
+drop) restores them under the write lock, after which no handler method
+runs. sk_user_data is stored with SK_USER_DATA_NOCOPY, and accept gives
+the new socket its own callbacks back, so accepted sockets never deliver
+to their listener's handler. Socket::readiness() asks the protocol's
+poll with no poll table; wait_ready() sleeps on the socket's wait queue
+with a timeout.`,
+    files: ['rust/kernel/net/events.rs'],
+  },
+  {
     subject: 'rust: net: add KUnit tests for sockets',
     body: `Real sockets over loopback, run at boot with the doctests: every call
 and error path, hostile input (random address bytes, text and control
@@ -130,6 +148,7 @@ are shared.`,
     files: [
       'rust/kernel/net/tests.rs',
       'rust/kernel/net/tests/addresses.rs',
+      'rust/kernel/net/tests/events.rs',
       'rust/kernel/net/tests/tcp.rs',
       'rust/kernel/net/tests/udp.rs',
       'rust/kernel/net/tests/unix.rs',

@@ -6,6 +6,7 @@
 #include <linux/sockptr.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/udp.h>
 
 #ifdef CONFIG_NET
 
@@ -72,6 +73,63 @@ __rust_helper size_t rust_helper_msg_data_left(struct msghdr *msg)
 __rust_helper int rust_helper_net_ref_read(const struct net *net)
 {
 	return ns_ref_read(net);
+}
+
+/*
+ * What a kernel socket, which has no file, is ready for. Every proto_ops::poll
+ * reachable from kernel::net ignores the file when given no poll table,
+ * except udp_poll(), which reads the file's O_NONBLOCK to hide datagrams with
+ * bad checksums from blocking readers: for UDP this is udp_poll()'s answer for
+ * a non-blocking file.
+ */
+__rust_helper __poll_t rust_helper_kernel_sock_poll(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask;
+
+	if (sock->ops->poll != udp_poll)
+		return sock->ops->poll(NULL, sock, NULL);
+
+	mask = datagram_poll(NULL, sock, NULL);
+	if (!skb_queue_empty_lockless(&udp_sk(sk)->reader_queue) ||
+	    sk_is_readable(sk))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
+}
+
+/* sk_callback_lock, which guards a socket's callbacks and sk_user_data. */
+__rust_helper void rust_helper_read_lock_bh(rwlock_t *lock)
+{
+	read_lock_bh(lock);
+}
+
+__rust_helper void rust_helper_read_unlock_bh(rwlock_t *lock)
+{
+	read_unlock_bh(lock);
+}
+
+__rust_helper void rust_helper_write_lock_bh(rwlock_t *lock)
+{
+	write_lock_bh(lock);
+}
+
+__rust_helper void rust_helper_write_unlock_bh(rwlock_t *lock)
+{
+	write_unlock_bh(lock);
+}
+
+__rust_helper void *
+rust_helper___locked_read_sk_user_data_with_flags(const struct sock *sk,
+						  uintptr_t flags)
+{
+	return __locked_read_sk_user_data_with_flags(sk, flags);
+}
+
+__rust_helper void
+rust_helper___rcu_assign_sk_user_data_with_flags(struct sock *sk, void *ptr,
+						 uintptr_t flags)
+{
+	__rcu_assign_sk_user_data_with_flags(sk, ptr, flags);
 }
 
 #endif /* CONFIG_NET */

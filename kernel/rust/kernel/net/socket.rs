@@ -82,7 +82,8 @@ fn to_c_len(len: usize) -> Result<i32> {
 /// `sock` points to a valid `struct socket` with a protocol attached (`sk`
 /// and `ops` set), owned by this object and released on drop. Its `sk`
 /// holds a reference on its namespace (`sk_net_refcnt`), or the namespace
-/// is `init_net`.
+/// is `init_net`. Its `proto_ops::poll` ignores the file when given no poll
+/// table, or is `udp_poll` (as for every family [`AddressFamily`] names).
 ///
 /// # Examples
 ///
@@ -148,7 +149,8 @@ impl Socket {
                 &mut sock,
             )
         })?;
-        // SAFETY: On success `sock_create_kern` returned a full socket that we now own.
+        // SAFETY: On success `sock_create_kern` returned a full socket that we now own, of a
+        // family `AddressFamily` names. Its namespace reference is seen to below.
         let sock = unsafe { Self::from_raw(sock) }?;
         // SAFETY: `sk` is valid by the type invariant; nothing else has seen it yet.
         let holds_ref = unsafe { (*sock.sk()).__sk_common.skc_net_refcnt() } != 0;
@@ -176,8 +178,8 @@ impl Socket {
                 &mut sock,
             )
         })?;
-        // SAFETY: On success `sock_create` returned a full socket that we now own; as a user
-        // socket its `sk` holds a namespace reference.
+        // SAFETY: On success `sock_create` returned a full socket that we now own, of a family
+        // `AddressFamily` names; as a user socket its `sk` holds a namespace reference.
         unsafe { Self::from_raw(sock) }
     }
 
@@ -191,7 +193,9 @@ impl Socket {
     /// `sock` must be null or a valid `struct socket` that the caller owns and hands over; it
     /// is released when the returned object is dropped. Its `sk` must hold a reference on its
     /// namespace (`sk_net_refcnt`), or that namespace must be `init_net`, or the caller must
-    /// keep it alive until the `sk` is destructed.
+    /// keep it alive until the `sk` is destructed. Its `proto_ops::poll` must ignore the file
+    /// when given no poll table, or be `udp_poll` (true of every family [`AddressFamily`]
+    /// names). C code must not change its callbacks or `sk_user_data` while it is owned.
     pub unsafe fn from_raw(sock: *mut bindings::socket) -> Result<Self> {
         let sock = NonNull::new(sock).ok_or(EINVAL)?;
         // SAFETY: The caller guarantees `sock` is valid.
@@ -200,7 +204,7 @@ impl Socket {
             return Err(EINVAL);
         }
         // INVARIANT: `sock` is valid and full (checked above), ownership is handed over, and
-        // the caller guarantees the namespace reference.
+        // the caller guarantees the namespace reference and what its `poll` does.
         Ok(Self {
             sock,
             nonblocking: AtomicBool::new(false),
@@ -305,7 +309,11 @@ impl Socket {
         // SAFETY: On success `kernel_accept` returned a full socket we own. Its `sk` was cloned
         // from ours with our `sk_net_refcnt`, and `sk_clone_lock` takes its own namespace
         // reference when that is set; otherwise the namespace is `init_net` (type invariant).
-        unsafe { Self::from_raw(new) }
+        // It has our `proto_ops`, so the same `poll`. The callbacks it inherited are put
+        // right below.
+        let accepted = unsafe { Self::from_raw(new) }?;
+        self.restore_accepted_callbacks(&accepted);
+        Ok(accepted)
     }
 
     /// Connects to `addr` (`kernel_connect`).
@@ -628,6 +636,8 @@ impl Socket {
 
 impl Drop for Socket {
     fn drop(&mut self) {
+        // An `sk` that outlives the release must not deliver to a handler nobody can clear.
+        self.clear_events();
         // SAFETY: By the type invariant we own the socket, and `&mut self` means no other call
         // on it is in progress; nothing uses it after this. An `sk` that outlives the release
         // (an orphaned TCP connection) holds its own namespace reference.

@@ -94,6 +94,7 @@ fn tree_relative(file: &str) -> &str {
 }
 
 mod addresses;
+mod events;
 mod hostile;
 mod namespaces;
 mod options;

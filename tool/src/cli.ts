@@ -1,15 +1,15 @@
 // knet: build, boot, test and demo the knet kernel socket abstraction.
-import { UserError } from './run.js';
-import { testCommand } from './testrun.js';
-import { demoCommand } from './demo.js';
-import { shellCommand } from './shell.js';
-import { prepare } from './pipeline.js';
-import { stage } from './run.js';
-import { setup } from './setup.js';
-import { fmtCommand } from './fmt.js';
-import { seriesCommand } from './series.js';
-import { seriesCheckCommand } from './seriescheck.js';
-import { benchCommand } from './bench.js';
+import { UserError } from './util/run.js';
+import { testCommand } from './commands/test.js';
+import { demoCommand } from './commands/demo.js';
+import { shellCommand } from './commands/shell.js';
+import { prepare } from './kernel/pipeline.js';
+import { stage } from './util/run.js';
+import { setup } from './kernel/setup.js';
+import { fmtCommand } from './commands/fmt.js';
+import { seriesCommand } from './commands/series.js';
+import { seriesCheckCommand } from './commands/seriescheck.js';
+import { benchCommand } from './commands/bench.js';
 
 const USAGE = `usage: knet <command> [options] [--lts]
   (--lts, or KNET_KERNEL=lts: the 6.12 LTS backport instead of mainline 7.3)

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
-import { runBench, workloads, SERVERS } from '../src/bench.js';
-import { lastArtifacts } from '../src/pipeline.js';
-import { worstLine } from '../src/benchreport.js';
+import { runBench, workloads, SERVERS } from '../src/commands/bench.js';
+import { lastArtifacts } from '../src/kernel/pipeline.js';
+import { worstLine } from '../src/commands/benchreport.js';
 
 const built = process.env.KNET_ARTIFACTS ? JSON.parse(process.env.KNET_ARTIFACTS) : lastArtifacts();
 

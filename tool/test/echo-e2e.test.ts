@@ -6,12 +6,12 @@ import { randomBytes, createHash } from 'node:crypto';
 import { connect, Socket } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Guest } from '../src/guest.js';
-import { lastArtifacts, Artifacts } from '../src/pipeline.js';
-import { tcpRoundTrip } from '../src/demo.js';
-import { findProblems, formatProblems } from '../src/console.js';
-import { L2Peer } from '../src/l2peer.js';
-import { freePort } from '../src/guest.js';
+import { Guest } from '../src/guest/guest.js';
+import { lastArtifacts, Artifacts } from '../src/kernel/pipeline.js';
+import { tcpRoundTrip } from '../src/commands/demo.js';
+import { findProblems, formatProblems } from '../src/guest/console.js';
+import { L2Peer } from '../src/guest/l2peer.js';
+import { freePort } from '../src/guest/guest.js';
 
 const ECHO = 7;
 const artifacts: Artifacts | undefined = process.env.KNET_ARTIFACTS ? JSON.parse(process.env.KNET_ARTIFACTS) : lastArtifacts();

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Guest } from '../src/guest.js';
-import { lastArtifacts, Artifacts } from '../src/pipeline.js';
-import { target } from '../src/target.js';
-import { tcpRoundTrip } from '../src/demo.js';
-import { findProblems, formatProblems } from '../src/console.js';
+import { Guest } from '../src/guest/guest.js';
+import { lastArtifacts, Artifacts } from '../src/kernel/pipeline.js';
+import { target } from '../src/kernel/target.js';
+import { tcpRoundTrip } from '../src/commands/demo.js';
+import { findProblems, formatProblems } from '../src/guest/console.js';
 
 const ECHO_PORT = 7;
 const artifacts: Artifacts | undefined = process.env.KNET_ARTIFACTS ? JSON.parse(process.env.KNET_ARTIFACTS) : lastArtifacts();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseKtap, summarize, type KtapReport } from '../src/ktap.js';
+import { parseKtap, summarize, type KtapReport } from '../src/guest/ktap.js';
 
 const lines = (...l: string[]): string => l.join('\n') + '\n';
 const fullName = (t: { path: string[]; name: string }): string => [...t.path, t.name].join('.');

@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, readdirSync, copyFileSync, mkdirSync, readFile
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { SERIES, uncovered, seriesCommand, seriesAuthor, coverLetter, withMaintainedFiles, PATCHES_DIR } from '../src/series.js';
-import { OVERLAY_DIR, treeDir } from '../src/paths.js';
-import { TARGETS } from '../src/target.js';
-import { listFilesUnder } from '../src/run.js';
-import { knownSourceVersion, overlayStateDir, patchTargets } from '../src/tree.js';
+import { SERIES, uncovered, seriesCommand, seriesAuthor, coverLetter, withMaintainedFiles, PATCHES_DIR } from '../src/commands/series.js';
+import { OVERLAY_DIR, treeDir } from '../src/util/paths.js';
+import { TARGETS } from '../src/kernel/target.js';
+import { listFilesUnder } from '../src/util/run.js';
+import { knownSourceVersion, overlayStateDir, patchTargets } from '../src/kernel/tree.js';
 
 test('every overlay file and patch is in the series exactly once', () => {
   const overlay = listFilesUnder(OVERLAY_DIR);

@@ -8,9 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Guest, freePort } from '../src/guest.js';
-import { lastArtifacts, Artifacts } from '../src/pipeline.js';
-import { findProblems, formatProblems } from '../src/console.js';
+import { Guest, freePort } from '../src/guest/guest.js';
+import { lastArtifacts, Artifacts } from '../src/kernel/pipeline.js';
+import { findProblems, formatProblems } from '../src/guest/console.js';
 
 const artifacts: Artifacts | undefined = process.env.KNET_ARTIFACTS ? JSON.parse(process.env.KNET_ARTIFACTS) : lastArtifacts();
 const mib = Number(process.env.KNET_TWO_HOST_MIB ?? 1);

@@ -1,9 +1,9 @@
 // `knet shell`: boot the guest with its console on this terminal.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { Flavor, OUT_DIR } from './paths.js';
-import { prepare } from './pipeline.js';
-import { Guest } from './guest.js';
+import { Flavor, OUT_DIR } from '../util/paths.js';
+import { prepare } from '../kernel/pipeline.js';
+import { Guest } from '../guest/guest.js';
 
 export async function shellCommand(flavor: Flavor): Promise<number> {
   const a = await prepare(flavor);

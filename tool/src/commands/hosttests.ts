@@ -2,8 +2,8 @@
 import { run } from 'node:test';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPO } from './paths.js';
-import { listFilesUnder } from './run.js';
+import { REPO } from '../util/paths.js';
+import { listFilesUnder } from '../util/run.js';
 
 export interface HostResult { name: string; file: string; status: 'pass' | 'fail' | 'skip'; details: string }
 
@@ -19,8 +19,8 @@ interface TestEventData {
 /** Runs the compiled tests in dist/test matching `filter` (all by default). */
 export async function runHostTests(filter?: RegExp, env: Record<string, string> = {}): Promise<HostResult[]> {
   Object.assign(process.env, env);
-  // The compiled tests next to this compiled file (dist/test beside dist/src).
-  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test');
+  // The compiled tests of this build (dist/test beside dist/src; this file is dist/src/commands).
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test');
   const files = listFilesUnder(dir)
     .filter((f) => f.endsWith('.test.js'))
     .filter((f) => !filter || filter.test(f))

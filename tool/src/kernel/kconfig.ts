@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIGS_DIR } from './paths.js';
-import { UserError, run } from './run.js';
+import { CONFIGS_DIR } from '../util/paths.js';
+import { UserError, run } from '../util/run.js';
 
 /** One `CONFIG_X=value` or `# CONFIG_X is not set` line of a fragment. */
 export interface ConfigOption { name: string; value: string; fragment: string }

@@ -2,13 +2,13 @@
 // server, measured side by side in one boot per timing mode, interleaved.
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, OUT_DIR, REPO } from './paths.js';
-import { prepare, Artifacts } from './pipeline.js';
-import { kernelMake, logPath } from './build.js';
-import { buildInitramfs, ExtraFile } from './initramfs.js';
-import { Guest } from './guest.js';
-import { run, stage, UserError, listFilesUnder } from './run.js';
-import { findProblems, formatProblems } from './console.js';
+import { CACHE, OUT_DIR, REPO } from '../util/paths.js';
+import { prepare, Artifacts } from '../kernel/pipeline.js';
+import { kernelMake, logPath } from '../kernel/build.js';
+import { buildInitramfs, ExtraFile } from '../kernel/initramfs.js';
+import { Guest } from '../guest/guest.js';
+import { run, stage, UserError, listFilesUnder } from '../util/run.js';
+import { findProblems, formatProblems } from '../guest/console.js';
 import { Sample, summarizeBench, renderTable, ratiosSvg, worstLine, BenchResult } from './benchreport.js';
 
 export type Mode = 'wall' | 'icount';

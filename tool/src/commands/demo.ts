@@ -1,17 +1,17 @@
 // `knet demo`: boot the guest and show, from the host, that it works.
-import { target } from './target.js';
+import { target } from '../kernel/target.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { L2Peer, GUEST_L2_IP } from './l2peer.js';
-import { OUT_DIR } from './paths.js';
-import { prepare } from './pipeline.js';
-import { stage, UserError } from './run.js';
-import { Guest, freePort } from './guest.js';
-import { parseKtap, summarize } from './ktap.js';
-import { findProblems, formatProblems } from './console.js';
-import { parseDotConfig } from './kconfig.js';
+import { L2Peer, GUEST_L2_IP } from '../guest/l2peer.js';
+import { OUT_DIR } from '../util/paths.js';
+import { prepare } from '../kernel/pipeline.js';
+import { stage, UserError } from '../util/run.js';
+import { Guest, freePort } from '../guest/guest.js';
+import { parseKtap, summarize } from '../guest/ktap.js';
+import { findProblems, formatProblems } from '../guest/console.js';
+import { parseDotConfig } from '../kernel/kconfig.js';
 
 const ECHO_PORT = 7;
 

@@ -3,13 +3,13 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { OUT_DIR, OVERLAY_DIR, REPO, treeDir } from './paths.js';
-import { TARGETS } from './target.js';
+import { OUT_DIR, OVERLAY_DIR, REPO, treeDir } from '../util/paths.js';
+import { TARGETS } from '../kernel/target.js';
 
 /** The series is what mainline receives: the mainline patches. */
 export const PATCHES_DIR = TARGETS.mainline.patchesDir;
-import { UserError, capture, listFilesUnder, run } from './run.js';
-import { patchTargets, overlayStateDir, sourceVersion } from './tree.js';
+import { UserError, capture, listFilesUnder, run } from '../util/run.js';
+import { patchTargets, overlayStateDir, sourceVersion } from '../kernel/tree.js';
 
 /** One patch of the series: new files from the overlay, or a patch from patches/. */
 export interface SeriesEntry { subject: string; body: string; files?: string[]; patch?: string }
@@ -282,7 +282,7 @@ export async function seriesCommand(outDir = join(OUT_DIR, 'series'), authorFlag
   const overlay = listFilesUnder(OVERLAY_DIR);
   const patches = listFilesUnder(PATCHES_DIR).filter((p) => p.endsWith('.patch'));
   const missing = uncovered(overlay, patches);
-  if (missing.length) throw new UserError(`not in the patch series: ${missing.join(', ')}\nfix: add them to SERIES in tool/src/series.ts`);
+  if (missing.length) throw new UserError(`not in the patch series: ${missing.join(', ')}\nfix: add them to SERIES in tool/src/commands/series.ts`);
   const version = await sourceVersion(TARGETS.mainline);
   const orig = join(overlayStateDir(version), 'orig');
   const repo = mkdtempSync(join(tmpdir(), 'knet-series-'));

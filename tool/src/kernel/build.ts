@@ -2,10 +2,10 @@
 import { cpus } from 'node:os';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, Flavor, FLAVOR_FRAGMENTS, buildDir } from './paths.js';
+import { CACHE, Flavor, FLAVOR_FRAGMENTS, buildDir } from '../util/paths.js';
 import { bindgenBin, target } from './target.js';
 import { RUST_TOOLS } from './setup.js';
-import { UserError, capture, run } from './run.js';
+import { UserError, capture, run } from '../util/run.js';
 import { configure } from './kconfig.js';
 
 export interface Kernel { tree: string; build: string; flavor: Flavor; bzImage: string }

@@ -4,8 +4,8 @@ import { homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Root of the knet checkout (dist/src/paths.js -> ../..). */
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Root of the knet checkout (dist/src/util/paths.js -> ../../..). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Cache root, `KNET_CACHE` or ~/.cache/knet. */
 export const CACHE = process.env.KNET_CACHE ?? join(homedir(), '.cache', 'knet');

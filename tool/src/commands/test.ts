@@ -2,14 +2,14 @@
 // host tests against the built kernel, and print one summary line.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GUEST_DIR, OUT_DIR, Flavor } from './paths.js';
-import { listFilesUnder } from './run.js';
-import { prepare, Artifacts } from './pipeline.js';
-import { stage, stageSummary } from './run.js';
-import { Guest } from './guest.js';
-import { parseKtap, KtapReport } from './ktap.js';
-import { findProblems, formatProblems, ConsoleProblem } from './console.js';
-import { lintChecks, CheckResult } from './lint.js';
+import { GUEST_DIR, OUT_DIR, Flavor } from '../util/paths.js';
+import { listFilesUnder } from '../util/run.js';
+import { prepare, Artifacts } from '../kernel/pipeline.js';
+import { stage, stageSummary } from '../util/run.js';
+import { Guest } from '../guest/guest.js';
+import { parseKtap, KtapReport } from '../guest/ktap.js';
+import { findProblems, formatProblems, ConsoleProblem } from '../guest/console.js';
+import { lintChecks, CheckResult } from '../kernel/lint.js';
 import { runHostTests, HostResult } from './hosttests.js';
 
 export interface TestOptions { flavor: Flavor; filter?: RegExp; skipLint?: boolean; guestTimeoutMs?: number }

@@ -2,9 +2,9 @@
 // kernel build needs. Idempotent and quiet when everything is already there.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE } from './paths.js';
+import { CACHE } from '../util/paths.js';
 import { KernelTarget, bindgenBin, target } from './target.js';
-import { UserError, capture, run } from './run.js';
+import { UserError, capture, run } from '../util/run.js';
 import { libclangDir } from './build.js';
 
 /** Debian packages the build, the guest and the tests need, besides the target's toolchain. */

@@ -5,14 +5,14 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
-import { CACHE, OUT_DIR, buildDir } from './paths.js';
-import { TARGETS } from './target.js';
-import { UserError, run, stage } from './run.js';
-import { setup } from './setup.js';
-import { ensureTree, sourceVersion } from './tree.js';
-import { BUILD_FLAGS, logPath, makeVars, rustWarnings } from './build.js';
-import { loadFragments, verifyConfig } from './kconfig.js';
-import { FLAVOR_FRAGMENTS } from './paths.js';
+import { CACHE, OUT_DIR, buildDir } from '../util/paths.js';
+import { TARGETS } from '../kernel/target.js';
+import { UserError, run, stage } from '../util/run.js';
+import { setup } from '../kernel/setup.js';
+import { ensureTree, sourceVersion } from '../kernel/tree.js';
+import { BUILD_FLAGS, logPath, makeVars, rustWarnings } from '../kernel/build.js';
+import { loadFragments, verifyConfig } from '../kernel/kconfig.js';
+import { FLAVOR_FRAGMENTS } from '../util/paths.js';
 import { seriesCommand } from './series.js';
 
 export async function seriesCheckCommand(): Promise<number> {

@@ -2,7 +2,7 @@
 // series is submitted) and the 6.12 LTS backport. One record each says where
 // the source comes from, which toolchain builds it and which patches apply.
 import { join } from 'node:path';
-import { CACHE, REPO } from './paths.js';
+import { CACHE, REPO } from '../util/paths.js';
 
 export type TargetName = 'mainline' | 'lts';
 

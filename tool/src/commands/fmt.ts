@@ -2,11 +2,11 @@
 // settings, then copy the results back into the checkout.
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OVERLAY_DIR } from './paths.js';
-import { prepareTree } from './pipeline.js';
-import { kernelMake, logPath } from './build.js';
-import { listFilesUnder, UserError } from './run.js';
-import { target } from './target.js';
+import { OVERLAY_DIR } from '../util/paths.js';
+import { prepareTree } from '../kernel/pipeline.js';
+import { kernelMake, logPath } from '../kernel/build.js';
+import { listFilesUnder, UserError } from '../util/run.js';
+import { target } from '../kernel/target.js';
 
 export async function fmtCommand(): Promise<number> {
   // The LTS tree holds the backport's versions of these files: copying them back would

@@ -2,8 +2,8 @@
 // modules we built, and real peers (socat) with their shared libraries.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CACHE, GUEST_DIR } from './paths.js';
-import { UserError, capture, listFilesUnder, run } from './run.js';
+import { CACHE, GUEST_DIR } from '../util/paths.js';
+import { UserError, capture, listFilesUnder, run } from '../util/run.js';
 
 /** Userspace programs copied into the guest with their libraries. */
 export const GUEST_PROGRAMS = ['/usr/bin/socat', '/usr/sbin/tc'];

@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { CACHE, treeDir } from './paths.js';
+import { CACHE, treeDir } from '../util/paths.js';
 import { KernelTarget, target } from './target.js';
 import { debianMirror } from './setup.js';
-import { UserError, capture, listFilesUnder as listFiles, run } from './run.js';
+import { UserError, capture, listFilesUnder as listFiles, run } from '../util/run.js';
 
 /** The kernel tarball of an installed linux-source package. */
 function installedTarball(t: KernelTarget): string {

@@ -1,9 +1,9 @@
 // The shared first half of every command: setup, tree, config, build, initramfs.
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, Flavor, OVERLAY_DIR } from './paths.js';
+import { CACHE, Flavor, OVERLAY_DIR } from '../util/paths.js';
 import { target } from './target.js';
-import { stage } from './run.js';
+import { stage } from '../util/run.js';
 import { setup } from './setup.js';
 import { ensureTree, overlayStateDir, sourceVersion, syncOverlay } from './tree.js';
 import { buildKernel, configureKernel } from './build.js';

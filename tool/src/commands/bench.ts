@@ -128,15 +128,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   return result;
 }
 
-export async function benchCommand(args: string[]): Promise<number> {
-  const smoke = args.includes('--smoke');
-  const repsArg = args.indexOf('--reps');
-  const reps = repsArg >= 0 ? Number(args[repsArg + 1]) : smoke ? 1 : 5;
-  const modesArg = args.indexOf('--modes');
-  const modes: Mode[] = modesArg >= 0 ? (args[modesArg + 1].split(',') as Mode[])
-    : args.includes('--wall-only') || smoke ? ['wall'] : ['wall', 'icount'];
-  if (modes.some((m) => m !== 'wall' && m !== 'icount')) throw new UserError(`--modes takes wall and/or icount, not ${args[modesArg + 1]}`);
-  const result = await runBench({ smoke, reps, modes });
+/** `knet bench`: options come checked from the command line. */
+export async function benchCommand(o: { smoke: boolean; reps: number; modes: Mode[] }): Promise<number> {
+  const result = await runBench(o);
   console.log(`\n${renderTable(result)}`);
   console.log(`samples: ${join(OUT_DIR, 'bench', 'bench.json')}; chart: ${join(OUT_DIR, 'bench', 'ratios.svg')}`);
   if (!existsSync(join(OUT_DIR, 'bench', 'ratios.svg'))) return 1;

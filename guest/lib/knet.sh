@@ -1,6 +1,21 @@
-# Shared helpers for guest tests (sourced). Peers are socat and busybox nc.
+# Shared helpers for guest tests (sourced; init sources it too). Peers are
+# socat and busybox nc.
 MODULES=/lib/modules/knet
 fail() { echo "FAIL: $*"; exit 1; }
+
+# knet_arg NAME [DEFAULT]: the value of knet.NAME= on the kernel command line
+# (the host writes it with guestArg in tool/src/guest/guest.ts), else DEFAULT.
+# KNET_CMDLINE: another file to read, for the host's unit tests.
+knet_arg() {
+	local v="$2" a
+	for a in $(cat "${KNET_CMDLINE:-/proc/cmdline}"); do
+		case "$a" in "knet.$1="*) v=${a#knet.$1=} ;; esac
+	done
+	echo "$v"
+}
+
+# The line the host waits for (READY in tool/src/guest/guest.ts).
+knet_ready() { echo "KNET-READY"; }
 
 # Whatever a test leaves loaded is unloaded when it exits, so one failure
 # does not cascade into the next test.

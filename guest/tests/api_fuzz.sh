@@ -3,13 +3,7 @@
 # knet.fuzz=OPERATIONS (short in make test, 200,000 or more in make
 # test-debug); knet.fuzz_seed=S starts from seed S (to replay one).
 . /knet/lib/knet.sh
-total=4000; first=1; per=500
-for arg in $(cat /proc/cmdline); do
-	case "$arg" in
-	knet.fuzz=*) total=${arg#knet.fuzz=} ;;
-	knet.fuzz_seed=*) first=${arg#knet.fuzz_seed=} ;;
-	esac
-done
+total=$(knet_arg fuzz 4000); first=$(knet_arg fuzz_seed 1); per=500
 seeds=$(((total + per - 1) / per))
 # wait_for_exit PID SECONDS: true once PID has exited, false after SECONDS.
 wait_for_exit() {

@@ -6,7 +6,7 @@ import { CACHE, OUT_DIR, REPO } from '../util/paths.js';
 import { prepare, Artifacts } from '../kernel/pipeline.js';
 import { kernelMake, logPath } from '../kernel/build.js';
 import { buildInitramfs, ExtraFile } from '../kernel/initramfs.js';
-import { Guest } from '../guest/guest.js';
+import { Guest, READY } from '../guest/guest.js';
 import { run, stage, UserError, listFilesUnder } from '../util/run.js';
 import { findProblems, formatProblems } from '../guest/console.js';
 import { Sample, summarizeBench, renderTable, ratiosSvg, worstLine, BenchResult } from './benchreport.js';
@@ -71,7 +71,7 @@ async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, s
     icount: mode === 'icount', extraAppend: ['slab_nomerge'] });
   const samples: Sample[] = [];
   try {
-    await guest.waitFor(/KNET-READY/, mode === 'icount' ? 900_000 : 240_000);
+    await guest.waitFor(READY, mode === 'icount' ? 900_000 : 240_000);
     await startServers(guest);
     // Warm-up: QEMU translates guest code on first use, which would penalise
     // whichever server runs a code path first.

@@ -8,7 +8,7 @@ import { L2Peer, GUEST_L2_IP } from '../guest/l2peer.js';
 import { OUT_DIR } from '../util/paths.js';
 import { prepare } from '../kernel/pipeline.js';
 import { stage, UserError } from '../util/run.js';
-import { Guest, freePort } from '../guest/guest.js';
+import { Guest, READY, freePort } from '../guest/guest.js';
 import { parseKtap, summarize } from '../guest/ktap.js';
 import { findProblems, formatProblems } from '../guest/console.js';
 import { parseDotConfig } from '../kernel/kconfig.js';
@@ -55,7 +55,7 @@ export async function demoCommand(): Promise<number> {
   const guest = await stage('boot guest with the Rust echo server', async () => {
     const g = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'demo', timeoutMs: 600_000,
       modules: ['rust_echo_server'], forwards: [{ proto: 'tcp', guestPort: ECHO_PORT }], l2Netdev: peer.netdev('n1') });
-    await g.waitFor(/KNET-READY/, 240_000).catch((e) => {
+    await g.waitFor(READY, 240_000).catch((e) => {
       throw new UserError(`guest did not come up: ${e.message}\n${g.console.split('\n').slice(-30).join('\n')}`);
     });
     return g;

@@ -6,7 +6,7 @@ import { GUEST_DIR, OUT_DIR, Flavor } from '../util/paths.js';
 import { listFilesUnder } from '../util/run.js';
 import { prepare, Artifacts } from '../kernel/pipeline.js';
 import { stage, stageSummary } from '../util/run.js';
-import { Guest } from '../guest/guest.js';
+import { Guest, READY, guestArg } from '../guest/guest.js';
 import { parseKtap, KtapReport } from '../guest/ktap.js';
 import { findProblems, formatProblems, ConsoleProblem } from '../guest/console.js';
 import { lintChecks, CheckResult } from '../kernel/lint.js';
@@ -49,10 +49,10 @@ export async function runGuest(a: Artifacts, timeoutMs: number, filter?: RegExp)
   // API fuzzer operations: the debug kernel's KASAN/lockdep run is the proof, the normal run a smoke test.
   const fuzz = Number(process.env.KNET_FUZZ ?? (a.flavor === 'debug' ? 200000 : 4000));
   const guest = await Guest.boot({ bzImage: a.bzImage, initrd: a.initrd, logFile, mode: 'test', timeoutMs,
-    extraAppend: [`knet.soak=${soak}`, `knet.fuzz=${fuzz}`, ...(filter ? [`knet.tests=${guestTestNames(filter).join(',') || 'none'}`] : [])], memoryMiB: a.flavor === 'debug' ? 2048 : 1024 });
+    extraAppend: [guestArg('soak', soak), guestArg('fuzz', fuzz), ...(filter ? [guestArg('tests', guestTestNames(filter).join(',') || 'none')] : [])], memoryMiB: a.flavor === 'debug' ? 2048 : 1024 });
   let failure: string | undefined;
   try {
-    await guest.waitFor(/KNET-READY/, timeoutMs);
+    await guest.waitFor(READY, timeoutMs);
   } catch (e) {
     failure = guest.timedOut ? `guest timed out after ${timeoutMs / 1000} s` : (e as Error).message;
   }

@@ -7,6 +7,17 @@ import { createServer, connect } from 'node:net';
 export const GUEST_IP = '10.0.2.15';
 export const CONTROL_PORT = 5555;
 
+/** What guest/init prints (knet_ready in guest/lib/knet.sh) once the host can use the guest. */
+export const READY = /KNET-READY/;
+
+/** The guest's settings on the kernel command line, read in the guest with knet_arg (guest/lib/knet.sh). */
+export type GuestArg = 'mode' | 'modules' | 'tests' | 'soak' | 'fuzz' | 'fuzz_seed' | 'eth1';
+
+/** `knet.NAME=VALUE` for the kernel command line; a list is joined with commas. */
+export function guestArg(name: GuestArg, value: string | number | string[]): string {
+  return `knet.${name}=${Array.isArray(value) ? value.join(',') : value}`;
+}
+
 export interface Forward { proto: 'tcp' | 'udp'; guestPort: number }
 
 export interface BootOptions {
@@ -51,8 +62,8 @@ export function kernelCommandLine(o: BootOptions): string {
     // ipconfig brings lo and eth0 up before the boot-time KUnit run, so the
     // Rust doctests have a working loopback.
     `ip=${GUEST_IP}::10.0.2.2:255.255.255.0:knet:eth0:off`,
-    `knet.mode=${o.mode}`,
-    ...(o.modules?.length ? [`knet.modules=${o.modules.join(',')}`] : []),
+    guestArg('mode', o.mode),
+    ...(o.modules?.length ? [guestArg('modules', o.modules)] : []),
     ...(o.extraAppend ?? []),
   ].join(' ');
 }

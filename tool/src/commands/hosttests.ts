@@ -1,6 +1,6 @@
 // Runs the host-side node:test files and collects one result per test.
 import { run } from 'node:test';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO } from '../util/paths.js';
 import { listFilesUnder } from '../util/run.js';
@@ -16,14 +16,14 @@ interface TestEventData {
   details: { type?: string; error?: Error };
 }
 
-/** Runs the compiled tests in dist/test matching `filter` (all by default). */
+/** Runs the compiled tests in dist/test (unit/ and e2e/) whose file names match `filter` (all by default). */
 export async function runHostTests(filter?: RegExp, env: Record<string, string> = {}): Promise<HostResult[]> {
   Object.assign(process.env, env);
   // The compiled tests of this build (dist/test beside dist/src; this file is dist/src/commands).
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test');
   const files = listFilesUnder(dir)
     .filter((f) => f.endsWith('.test.js'))
-    .filter((f) => !filter || filter.test(f))
+    .filter((f) => !filter || filter.test(basename(f)))
     .map((f) => join(dir, f));
   const results: HostResult[] = [];
   const stream = run({ files, concurrency: 1 });

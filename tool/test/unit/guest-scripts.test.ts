@@ -1,7 +1,7 @@
 // Which guest scripts `knet test --filter RE` sends to the guest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guestTestNames } from '../src/commands/test.js';
+import { guestTestNames } from '../../src/commands/test.js';
 
 test('no filter selects every guest script, sorted like the guest runs them', () => {
   const all = guestTestNames();

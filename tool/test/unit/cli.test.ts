@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO } from '../src/util/paths.js';
-import { parseCommandLine, usage, UsageError } from '../src/cli.js';
+import { REPO } from '../../src/util/paths.js';
+import { parseCommandLine, usage, UsageError } from '../../src/cli.js';
 
 const CLI = join(REPO, 'dist', 'src', 'cli.js');
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ipChecksum, ipv4Fragments, udpPacket, Reassembler, PEER_IP } from '../src/guest/l2peer.js';
+import { ipChecksum, ipv4Fragments, udpPacket, Reassembler, PEER_IP } from '../../src/guest/l2peer.js';
 
 test('IPv4 header checksum matches a known header', () => {
   // RFC 1071 style example: a header whose checksum field is zeroed.

@@ -1,7 +1,7 @@
 // Detection of kernel problem reports in a console log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findProblems, formatProblems } from '../src/guest/console.js';
+import { findProblems, formatProblems } from '../../src/guest/console.js';
 
 const lines = (...l: string[]): string => l.join('\n') + '\n';
 

@@ -1,7 +1,7 @@
 // Fragment parsing and verification of the resulting .config.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFragment, verifyConfig } from '../src/kernel/kconfig.js';
+import { parseFragment, verifyConfig } from '../../src/kernel/kconfig.js';
 
 test('parses set, string and unset options, ignoring comments', () => {
   const opts = parseFragment('# a comment\nCONFIG_RUST=y\nCONFIG_CMDLINE="x y"\n# CONFIG_MODVERSIONS is not set\n', 'f');

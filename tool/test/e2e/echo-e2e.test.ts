@@ -1,48 +1,28 @@
 // End-to-end from the host: Node's net and dgram modules against the Rust
 // echo server module in the guest, through QEMU forwards on 127.0.0.1.
-import { test, before, after, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
 import { connect, Socket } from 'node:net';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { Guest } from '../src/guest/guest.js';
-import { lastArtifacts, Artifacts } from '../src/kernel/pipeline.js';
-import { tcpRoundTrip } from '../src/commands/demo.js';
-import { findProblems, formatProblems } from '../src/guest/console.js';
-import { L2Peer } from '../src/guest/l2peer.js';
-import { freePort } from '../src/guest/guest.js';
+import { freePort } from '../../src/guest/guest.js';
+import { tcpRoundTrip } from '../../src/commands/demo.js';
+import { L2Peer } from '../../src/guest/l2peer.js';
+import { withGuest, needKernel as needGuest } from './fixture.js';
 
 const ECHO = 7;
-const artifacts: Artifacts | undefined = process.env.KNET_ARTIFACTS ? JSON.parse(process.env.KNET_ARTIFACTS) : lastArtifacts();
-const needGuest = artifacts ? {} : { skip: 'no built kernel (run make build or make test)' };
-let guest: Guest;
 let peer: L2Peer;
 
-before(async () => {
-  if (!artifacts) return;
+const f = withGuest(async () => {
   peer = await L2Peer.open(await freePort());
-  guest = await Guest.boot({ l2Netdev: peer.netdev('n1'), bzImage: artifacts.bzImage, initrd: artifacts.initrd, mode: 'demo', timeoutMs: 600_000,
-    logFile: join(tmpdir(), `knet-echo-e2e-${process.pid}.log`), modules: ['rust_echo_server'],
-    forwards: [{ proto: 'tcp', guestPort: ECHO }, { proto: 'udp', guestPort: ECHO }] });
-  await guest.waitFor(/KNET-READY/, 180_000);
-  await guest.waitFor(/rust_echo_server: listening/, 10_000);
-});
-
-// After every test: the kernel log has no WARN, oops, BUG or leak report.
-afterEach(() => {
-  if (!guest) return;
-  const problems = findProblems(guest.console);
-  assert.equal(problems.length, 0, formatProblems(problems));
-});
-
-after(async () => {
-  if (guest) await guest.shutdown();
-  peer?.close();
+  return [{ name: 'echo-e2e', l2Netdev: peer.netdev('n1'), mode: 'demo', timeoutMs: 600_000, modules: ['rust_echo_server'],
+    forwards: [{ proto: 'tcp', guestPort: ECHO }, { proto: 'udp', guestPort: ECHO }] }];
+}, {
+  ready: async ([g]) => void await g.waitFor(/rust_echo_server: listening/, 10_000),
+  cleanup: () => peer?.close(),
 });
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const tcpPort = () => guest.hostPort('tcp', ECHO);
+const tcpPort = () => f.guest.hostPort('tcp', ECHO);
 
 for (const size of [1, 1000, 65536, 1 << 20, 16 << 20]) {
   test(`TCP echo of ${size} random bytes is byte for byte`, { ...needGuest, timeout: 300_000 }, async () => {
@@ -149,7 +129,7 @@ test('a client that connects, sends and vanishes does not disturb the server', {
 });
 
 test('the module unloads cleanly after all that and reports its counters', needGuest, async () => {
-  const r = await guest.exec('rmmod rust_echo_server && dmesg | grep "rust_echo_server: unloaded"');
+  const r = await f.guest.exec('rmmod rust_echo_server && dmesg | grep "rust_echo_server: unloaded"');
   assert.equal(r.code, 0, r.output);
   const m = /connections=(\d+) refused=(\d+) tcp_bytes=(\d+) datagrams=(\d+)/.exec(r.output);
   assert.ok(m, r.output);

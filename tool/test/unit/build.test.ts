@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { capture } from '../src/util/run.js';
-import { libclangDir, makeVars } from '../src/kernel/build.js';
-import { target } from '../src/kernel/target.js';
+import { capture } from '../../src/util/run.js';
+import { libclangDir, makeVars } from '../../src/kernel/build.js';
+import { target } from '../../src/kernel/target.js';
 
 function major(clang: string): string | undefined {
   return /clang version (\d+)\./.exec(capture(clang, ['--version']).stdout)?.[1];

@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
-import { runBench, workloads, SERVERS } from '../src/commands/bench.js';
-import { lastArtifacts } from '../src/kernel/pipeline.js';
-import { worstLine } from '../src/commands/benchreport.js';
+import { runBench, workloads, SERVERS } from '../../src/commands/bench.js';
+import { worstLine } from '../../src/commands/benchreport.js';
+import { artifacts as built, needKernel } from './fixture.js';
 
-const built = process.env.KNET_ARTIFACTS ? JSON.parse(process.env.KNET_ARTIFACTS) : lastArtifacts();
-
-test('make bench --smoke measures every workload against every server', { skip: built ? false : 'no built kernel (run make build or make test)', timeout: 900_000 }, async () => {
+// The benchmark boots its own guests (and checks their consoles): only the kernel comes from the fixture.
+test('make bench --smoke measures every workload against every server', { ...needKernel, timeout: 900_000 }, async () => {
   const out = join(tmpdir(), `knet-bench-smoke-${process.pid}`);
   const r = await runBench({ smoke: true, reps: 1, modes: ['wall'], outDir: out, artifacts: built });
   assert.equal(r.rows.length, workloads(true).length);

@@ -1,7 +1,7 @@
 // Picking our leaks out of a kmemleak report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ourLeaks } from '../src/commands/test.js';
+import { ourLeaks } from '../../src/commands/test.js';
 
 const REPORT = `unreferenced object 0xffff888003a1c000 (size 64):
   comm "swapper/0", pid 1, jiffies 4294892296

@@ -1,7 +1,7 @@
 // Benchmark statistics: medians, ratios and the worst-ratio line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { median, summarizeBench, worstLine, ratiosSvg, renderTable, Sample } from '../src/commands/benchreport.js';
+import { median, summarizeBench, worstLine, ratiosSvg, renderTable, Sample } from '../../src/commands/benchreport.js';
 
 function sample(workload: string, server: string, rate: number, rep = 1, mode: 'wall' | 'icount' = 'icount'): Sample {
   return { mode, rep, workload, server, rate, unit: 'req/s', ops: 100, seconds: 1, allocsPerOp: 2 };

@@ -5,20 +5,35 @@ import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { OUT_DIR, OVERLAY_DIR, REPO, treeDir } from '../util/paths.js';
 import { TARGETS } from '../kernel/target.js';
+import { UserError, capture, listFilesUnder, run } from '../util/run.js';
+import { patchTargets, overlayStateDir, readSeries, sourceVersion } from '../kernel/tree.js';
 
 /** The series is what mainline receives: the mainline patches. */
 export const PATCHES_DIR = TARGETS.mainline.patchesDir;
-import { UserError, capture, listFilesUnder, run } from '../util/run.js';
-import { patchTargets, overlayStateDir, sourceVersion } from '../kernel/tree.js';
 
 /** One patch of the series: new files from the overlay, or a patch from patches/. */
 export interface SeriesEntry { subject: string; body: string; files?: string[]; patch?: string }
 
+/** A commit of new files from the overlay. */
+export interface FilesCommit {
+  subject: string;
+  body: string;
+  files: string[];
+  /** The patch (a name in patches/mainline/series) it comes before; after the last one without. */
+  before?: string;
+}
+
+/** Overlay files committed together with a patch, by patch file name. */
+export const PATCH_FILES: Record<string, string[]> = {
+  '0004-rust-workqueue-add-OwnedQueue.patch': ['rust/kernel/workqueue/owned.rs'],
+};
+
 /**
- * The series, in order. New files come before the patch that declares their
- * modules, so every step builds.
+ * The commits of new files. New files come before the patch that declares
+ * their modules, so every step builds; the patches' own order is
+ * patches/mainline/series.
  */
-export const SERIES: SeriesEntry[] = [
+export const FILE_COMMITS: FilesCommit[] = [
   {
     subject: 'rust: net: add C helpers for sockets and namespaces',
     body: `Rust cannot call inline functions and macros, and several of the socket
@@ -28,8 +43,8 @@ predicates sk_is_inet() and sk_is_tcp(), msg_data_left(), and the
 sockptr_t that do_sock_setsockopt() and do_sock_getsockopt() take for
 kernel buffers. Wrap each of them once here.`,
     files: ['rust/helpers/net/socket.c'],
+    before: '0002-rust-net-add-bindings-and-helpers.patch',
   },
-  { subject: 'rust: net: add socket headers to bindings and C helpers', patch: '0002-rust-net-add-bindings-and-helpers.patch', body: '' },
   {
     subject: 'rust: net: add address family, IP protocol and socket type',
     body: `Socket creation takes three integers that are easy to mix up. Typed
@@ -37,6 +52,7 @@ wrappers over AF_*, IPPROTO_* and SOCK_* make the call read as what it
 does, and values read back from a socket that the enums do not know are
 an error rather than a silent cast.`,
     files: ['rust/kernel/net/family.rs', 'rust/kernel/net/ip.rs', 'rust/kernel/net/socket_type.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add socket addresses',
@@ -48,6 +64,7 @@ a short or foreign buffer is EINVAL or EAFNOSUPPORT, never a misread.
 Receives write into a full sockaddr_storage, as the recvmsg syscall
 does, so no protocol can write past it.`,
     files: ['rust/kernel/net/addr.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add network namespaces',
@@ -56,6 +73,7 @@ struct net (get_net/put_net through AlwaysRefCounted): init_net, the
 current task's namespace, and new empty namespaces (copy_net_ns), which
 the tests use to check that sockets never outlive theirs.`,
     files: ['rust/kernel/net/namespace.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add message flags, I/O vectors and message headers',
@@ -71,6 +89,7 @@ borrowed for the call. Control buffers are used from their first byte
 aligned for a cmsghdr, since put_cmsg() stores to them directly. Nothing
 here allocates.`,
     files: ['rust/kernel/net/message.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add Socket',
@@ -91,6 +110,7 @@ out only what the message's iterator counted as copied. Unix sockets
 refuse control buffers, so descriptors passed by a peer are never
 installed into the calling task, and sends always add MSG_NOSIGNAL.`,
     files: ['rust/kernel/net/socket.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add socket options',
@@ -106,6 +126,7 @@ is (IPV6_ADDRFORM, TCP_ULP), make receives install descriptors
 cover SOL_SOCKET, the only level do_sock_getsockopt() accepts kernel
 buffers for.`,
     files: ['rust/kernel/net/options.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add TCP, UDP and Unix socket wrappers',
@@ -115,6 +136,7 @@ Unix counterparts are shaped like std::net; each only wraps a socket of
 its kind (checked when converting from Socket), and a datagram that did
 not fit is consumed and reported as truncated, never as an error.`,
     files: ['rust/kernel/net/tcp.rs', 'rust/kernel/net/udp.rs', 'rust/kernel/net/unix.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add KUnit tests for sockets',
@@ -139,13 +161,7 @@ are shared.`,
       'rust/kernel/net/tests/hostile.rs',
       'rust/kernel/net/tests/soundness.rs',
     ],
-  },
-  { subject: 'rust: net: declare the socket abstraction modules', patch: '0001-rust-net-declare-socket-modules.patch', body: '' },
-  {
-    subject: 'rust: workqueue: add OwnedQueue',
-    body: '',
-    patch: '0004-rust-workqueue-add-OwnedQueue.patch',
-    files: ['rust/kernel/workqueue/owned.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add echo server and client samples',
@@ -154,6 +170,7 @@ the same server written in C: a TCP and UDP echo server with one work
 item per connection on a workqueue of its own, and a client that checks
 an echo byte for byte when it loads.`,
     files: ['samples/rust/module_params.rs', 'samples/rust/rust_echo_server.rs', 'samples/rust/rust_echo_client.rs'],
+    before: '0003-rust-net-add-echo-samples-to-the-build.patch',
   },
   {
     subject: 'rust: net: add an API fuzzer sample',
@@ -162,12 +179,30 @@ seeded and replayable, including blocking calls from a second task while
 the first shuts the socket down or drops it. Run on a KASAN and lockdep
 kernel, any report it causes is a bug in the abstraction.`,
     files: ['samples/rust/rust_net_fuzz.rs'],
+    before: '0003-rust-net-add-echo-samples-to-the-build.patch',
   },
-  { subject: 'rust: net: add echo samples to the build', patch: '0003-rust-net-add-echo-samples-to-the-build.patch', body: '' },
 ];
 
+/**
+ * The series in order: the patches as `patches` (patches/mainline/series)
+ * lists them, each after the file commits that come before it, then the
+ * file commits that come after all of them.
+ */
+export function seriesEntries(patches = readSeries(PATCHES_DIR), fileCommits = FILE_COMMITS, patchFiles = PATCH_FILES, patchesDir = PATCHES_DIR): SeriesEntry[] {
+  const unknown = [...fileCommits.flatMap((c) => (c.before ? [c.before] : [])), ...Object.keys(patchFiles)].filter((p) => !patches.includes(p));
+  if (unknown.length) throw new UserError(`the series names ${[...new Set(unknown)].join(', ')}, not in ${join(patchesDir, 'series')}; fix: FILE_COMMITS/PATCH_FILES in tool/src/commands/series.ts`);
+  const files = ({ subject, body, files }: FilesCommit): SeriesEntry => ({ subject, body, files });
+  return [
+    ...patches.flatMap((patch) => [
+      ...fileCommits.filter((c) => c.before === patch).map(files),
+      { ...patchMessage(readFileSync(join(patchesDir, patch), 'utf8')), patch, ...(patchFiles[patch] ? { files: patchFiles[patch] } : {}) },
+    ]),
+    ...fileCommits.filter((c) => !c.before).map(files),
+  ];
+}
+
 /** Overlay files and patches the series does not mention (they would be lost). */
-export function uncovered(overlayFiles: string[], patches: string[], series = SERIES): string[] {
+export function uncovered(overlayFiles: string[], patches: string[], series = seriesEntries()): string[] {
   const files = new Set(series.flatMap((e) => e.files ?? []));
   const used = new Set(series.flatMap((e) => (e.patch ? [e.patch] : [])));
   return [...overlayFiles.filter((f) => !files.has(f)), ...patches.filter((p) => !used.has(p))];
@@ -280,9 +315,10 @@ The ${count} patches apply with git am onto that tree.`;
 export async function seriesCommand(outDir = join(OUT_DIR, 'series'), authorFlag?: string): Promise<number> {
   const author = seriesAuthor(authorFlag);
   const overlay = listFilesUnder(OVERLAY_DIR);
-  const patches = listFilesUnder(PATCHES_DIR).filter((p) => p.endsWith('.patch'));
-  const missing = uncovered(overlay, patches);
-  if (missing.length) throw new UserError(`not in the patch series: ${missing.join(', ')}\nfix: add them to SERIES in tool/src/commands/series.ts`);
+  const patches = readSeries(PATCHES_DIR);
+  const series = seriesEntries(patches);
+  const missing = uncovered(overlay, patches, series);
+  if (missing.length) throw new UserError(`not in the patch series: ${missing.join(', ')}\nfix: add them to FILE_COMMITS in tool/src/commands/series.ts (patches: to ${join(PATCHES_DIR, 'series')})`);
   const version = await sourceVersion(TARGETS.mainline);
   const orig = join(overlayStateDir(version), 'orig');
   const repo = mkdtempSync(join(tmpdir(), 'knet-series-'));
@@ -301,12 +337,9 @@ export async function seriesCommand(outDir = join(OUT_DIR, 'series'), authorFlag
     copyFileSync(join(treeDir(version), 'MAINTAINERS'), join(repo, 'MAINTAINERS'));
     await git('add', '-A');
     await git('commit', '-q', '-m', `base: pristine ${TARGETS.mainline.sourcePackage} files`);
-    for (const e of SERIES) {
-      let { subject, body } = e;
-      if (e.patch) {
-        await run('patch', ['-p1', '--batch', '--fuzz=0', '-d', repo, '-i', join(PATCHES_DIR, e.patch)]);
-        ({ subject, body } = patchMessage(readFileSync(join(PATCHES_DIR, e.patch), 'utf8')));
-      }
+    for (const e of series) {
+      const { subject, body } = e;
+      if (e.patch) await run('patch', ['-p1', '--batch', '--fuzz=0', '-d', repo, '-i', join(PATCHES_DIR, e.patch)]);
       for (const f of e.files ?? []) {
         mkdirSync(dirname(join(repo, f)), { recursive: true });
         copyFileSync(join(OVERLAY_DIR, f), join(repo, f));
@@ -320,15 +353,15 @@ export async function seriesCommand(outDir = join(OUT_DIR, 'series'), authorFlag
     }
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
-    await git('format-patch', '-q', '--cover-letter', '-o', outDir, 'HEAD~' + SERIES.length);
+    await git('format-patch', '-q', '--cover-letter', '-o', outDir, 'HEAD~' + series.length);
     // Fill in the cover letter git leaves as placeholders.
     const coverFile = join(outDir, readdirSync(outDir).find((f) => f.startsWith('0000-'))!);
     const base = `Linux ${version.replace(/-.*$/, '')} (Debian ${TARGETS.mainline.sourcePackage} ${version})`;
-    const cover = coverLetter(SERIES.length, base);
+    const cover = coverLetter(series.length, base);
     writeFileSync(coverFile, readFileSync(coverFile, 'utf8')
       .replace('*** SUBJECT HERE ***', cover.subject)
       .replace('*** BLURB HERE ***', cover.body));
-    console.log(`${SERIES.length} patches and a cover letter written to ${outDir}, from ${author.name} <${author.email}>`);
+    console.log(`${series.length} patches and a cover letter written to ${outDir}, from ${author.name} <${author.email}>`);
     console.log(`apply with: git am ${outDir}/0*.patch; send with: git send-email --to=<list> ${outDir}/*.patch`);
     return 0;
   } finally {

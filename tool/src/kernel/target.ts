@@ -25,7 +25,7 @@ export interface KernelTarget {
   packages: string[];
   /** bindgen-cli version installed into the cache (the tree's minimum or newer). */
   bindgenVersion: string;
-  /** Patches applied after the overlay, in order: upstream files, and for a backport our files too. */
+  /** Patches applied after the overlay, in the order of its `series` file: upstream files, and for a backport our files too. */
   patchesDir: string;
 }
 

@@ -94,6 +94,38 @@ export function patchTargets(patch: string): string[] {
   return [...targets];
 }
 
+/**
+ * The patch names of a `series` file (quilt's format: one per line, `#`
+ * comments), checked against the patches present: each listed once and
+ * present, each present one listed. `where` names the file in messages.
+ */
+export function parseSeries(text: string, present: string[], where: string): string[] {
+  const listed: string[] = [];
+  for (const [i, raw] of text.split('\n').entries()) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) continue;
+    if (/\s/.test(line)) throw new UserError(`${where}:${i + 1}: one patch file name per line, not "${line}" (quilt's patch options are not supported)`);
+    if (listed.includes(line)) throw new UserError(`${where}:${i + 1}: ${line} is listed twice`);
+    listed.push(line);
+  }
+  const missing = listed.filter((p) => !present.includes(p));
+  if (missing.length) throw new UserError(`${where} lists ${missing.join(', ')}, not found beside it; fix: add the patch or remove the line`);
+  const unlisted = present.filter((p) => !listed.includes(p));
+  if (unlisted.length) throw new UserError(`${unlisted.join(', ')} ${unlisted.length === 1 ? 'is' : 'are'} not in ${where}; fix: add ${unlisted.length === 1 ? 'it' : 'them'} there, where ${unlisted.length === 1 ? 'it applies' : 'they apply'} in order (or delete ${unlisted.length === 1 ? 'it' : 'them'})`);
+  return listed;
+}
+
+/** The patches of `dir` in the order its `series` file gives; none without patches. */
+export function readSeries(dir: string): string[] {
+  const present = listFiles(dir).filter((p) => p.endsWith('.patch'));
+  const file = join(dir, 'series');
+  if (!existsSync(file)) {
+    if (present.length) throw new UserError(`${file} not found; fix: list the patches of ${dir} there, one per line, in the order they apply`);
+    return [];
+  }
+  return parseSeries(readFileSync(file, 'utf8'), present, file);
+}
+
 /** What the overlay manages in the tree, remembered between runs. */
 interface OverlayState {
   /** Files added by the project (deleted from the tree when removed from the repo). */
@@ -114,7 +146,7 @@ export async function syncOverlay(tree: string, overlayDir: string, patchesDir: 
   const prev: OverlayState = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { added: [], patched: [] };
 
   const overlay = listFiles(overlayDir);
-  const patches = listFiles(patchesDir).filter((p) => p.endsWith('.patch'));
+  const patches = readSeries(patchesDir);
   const patchTexts = patches.map((p) => readFileSync(join(patchesDir, p), 'utf8'));
   // Upstream files the patches change; a backport's patches may also change overlay files.
   const overlaySet = new Set(overlay);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, copyFileSync, mkdirSync, readFile
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { SERIES, seriesCommand, PATCHES_DIR } from '../../src/commands/series.js';
+import { seriesEntries, seriesCommand, PATCHES_DIR } from '../../src/commands/series.js';
 import { OVERLAY_DIR, treeDir } from '../../src/util/paths.js';
 import { TARGETS } from '../../src/kernel/target.js';
 import { listFilesUnder } from '../../src/util/run.js';
@@ -34,7 +34,7 @@ test('the series applies with git am onto the pristine files', { skip: existsSyn
   git('commit', '-q', '-m', 'base');
   const patches = readdirSync(out).filter((f) => /^\d{4}-/.test(f) && !f.startsWith('0000')).sort().map((f) => join(out, f));
   git('am', '-q', ...patches);
-  assert.equal(git('rev-list', '--count', 'HEAD').trim(), String(SERIES.length + 1));
+  assert.equal(git('rev-list', '--count', 'HEAD').trim(), String(seriesEntries().length + 1));
   for (const f of listFilesUnder(OVERLAY_DIR)) {
     assert.equal(readFileSync(join(repo, f), 'utf8'), readFileSync(join(OVERLAY_DIR, f), 'utf8'), f);
   }

@@ -1,9 +1,16 @@
 // Finds kernel problem reports (oopses, WARNs, sanitizer reports, stalls...)
 // in a serial console log, so a test run that "passed" but splatted is not
-// mistaken for a clean one.
+// mistaken for a clean one. What counts as one is guest/lib/kernel-problems.txt,
+// which the guest scripts grep the kernel log with too.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GUEST_DIR } from '../util/paths.js';
+import { UserError } from '../util/run.js';
+
+const KINDS = ['oops', 'bug', 'warn', 'panic', 'kasan', 'ubsan', 'lockdep', 'kmemleak', 'hung', 'rcu-stall', 'soft-lockup'] as const;
 
 export interface ConsoleProblem {
-  kind: 'oops' | 'bug' | 'warn' | 'panic' | 'kasan' | 'ubsan' | 'lockdep' | 'kmemleak' | 'hung' | 'rcu-stall' | 'soft-lockup';
+  kind: typeof KINDS[number];
   /** 1-based line number of the line that matched. */
   line: number;
   /** The matching line with some context around it, as printed (timestamps kept). */
@@ -14,23 +21,32 @@ export interface ConsoleProblem {
 
 type Kind = ConsoleProblem['kind'];
 
-// First match wins, so specific patterns come before the generic ones they
-// overlap with (e.g. "BUG: KASAN:" before "BUG:").
-const PATTERNS: [Kind, RegExp][] = [
-  ['kasan', /\bBUG: KASAN: /],
-  ['soft-lockup', /\bwatchdog: BUG: soft lockup\b|\bBUG: soft lockup\b/],
-  ['soft-lockup', /\bWatchdog detected hard LOCKUP\b/], // same detector, no separate kind
-  ['lockdep', /\bWARNING: (?:possible circular locking dependency|possible recursive locking|inconsistent lock state|possible irq lock inversion|bad unlock balance|held lock freed|suspicious RCU usage|lock held when returning to user space|Nested lock was not taken|\S+-safe -> \S+-unsafe lock order)/],
-  ['warn', /\bWARNING: CPU: \d+ PID: \d+/],
-  ['ubsan', /\bUBSAN: /],
-  ['kmemleak', /\bunreferenced object 0x[0-9a-f]+|\bkmemleak: \d+ new suspected memory leaks?/],
-  ['hung', /\bINFO: task .* blocked for more than \d+ seconds/],
-  ['rcu-stall', /\brcu: INFO: \S+ (?:self-)?detected (?:expedited )?stalls?\b/],
-  ['panic', /\bKernel panic - not syncing\b/],
-  ['panic', /\bpanicked at\b/], // Rust: "rust_kernel: panicked at rust/kernel/foo.rs:12:5:"
-  ['bug', /\bkernel BUG at\b|\bBUG: /],
-  ['oops', /\bOops\b:|\bInternal error: Oops\b/],
-];
+/** The list of problems, shared with the guest (copied into it with guest/lib). */
+export const PROBLEMS_FILE = join(GUEST_DIR, 'lib', 'kernel-problems.txt');
+
+/**
+ * Its patterns in order (first match wins), each with the kind of the
+ * `# kind: NAME` line above it. Comments and blank lines are skipped exactly
+ * as the guest's `grep -v -e '^#' -e '^$'` skips them.
+ */
+export function parseProblemPatterns(text: string, where = PROBLEMS_FILE): [Kind, RegExp][] {
+  const patterns: [Kind, RegExp][] = [];
+  let kind: Kind | undefined;
+  for (const [i, line] of text.split('\n').entries()) {
+    const header = /^# kind: (.*)$/.exec(line);
+    if (header) {
+      kind = KINDS.find((k) => k === header[1]);
+      if (!kind) throw new UserError(`${where}:${i + 1}: unknown kind '${header[1]}'; fix: one of ${KINDS.join(', ')}`);
+    } else if (line !== '' && !line.startsWith('#')) {
+      if (!kind) throw new UserError(`${where}:${i + 1}: a pattern before any '# kind:' line`);
+      patterns.push([kind, new RegExp(line)]);
+    }
+  }
+  return patterns;
+}
+
+let patterns: [Kind, RegExp][] | undefined;
+const problemPatterns = () => (patterns ??= parseProblemPatterns(readFileSync(PROBLEMS_FILE, 'utf8')));
 
 const TIMESTAMP = /^\[\s*\d+\.\d+\](?:\[\s*[A-Z]?\d+\])? ?/;
 const END_MARKER = /---\[ end (?:trace|Kernel panic)/;
@@ -44,7 +60,7 @@ export function findProblems(log: string): ConsoleProblem[] {
 
   for (let i = 0; i < lines.length; i++) {
     const message = lines[i].replace(TIMESTAMP, '').trim();
-    const hit = PATTERNS.find(([, re]) => re.test(message));
+    const hit = problemPatterns().find(([, re]) => re.test(message));
     if (!hit) continue;
 
     // A report's follow-up lines (e.g. the Oops after "BUG: kernel NULL

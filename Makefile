@@ -41,9 +41,10 @@ setup: tool
 shell: tool
 	@$(KNET) shell
 
-# Host unit tests only (no kernel build, end-to-end tests skip).
+# Host unit tests only: no kernel, no guest, no cache (seconds, on a fresh clone).
+# The end-to-end host tests (tool/test/e2e) run in make test.
 unit: tool
-	@node --test dist/test/
+	@node --test dist/test/unit/
 
 tool: $(NODE_DEPS)
 	@command -v node >/dev/null || { echo "knet: node not found; fix: install Node.js 20 (apt-get install nodejs)"; exit 1; }

@@ -1,6 +1,21 @@
-# Shared helpers for guest tests (sourced). Peers are socat and busybox nc.
+# Shared helpers for guest tests (sourced; init sources it too). Peers are
+# socat and busybox nc.
 MODULES=/lib/modules/knet
 fail() { echo "FAIL: $*"; exit 1; }
+
+# knet_arg NAME [DEFAULT]: the value of knet.NAME= on the kernel command line
+# (the host writes it with guestArg in tool/src/guest/guest.ts), else DEFAULT.
+# KNET_CMDLINE: another file to read, for the host's unit tests.
+knet_arg() {
+	local v="$2" a
+	for a in $(cat "${KNET_CMDLINE:-/proc/cmdline}"); do
+		case "$a" in "knet.$1="*) v=${a#knet.$1=} ;; esac
+	done
+	echo "$v"
+}
+
+# The line the host waits for (READY in tool/src/guest/guest.ts).
+knet_ready() { echo "KNET-READY"; }
 
 # Whatever a test leaves loaded is unloaded when it exits, so one failure
 # does not cascade into the next test.
@@ -34,9 +49,17 @@ udp_echo() {
 kernel_log_mark() { echo "knet-mark: $1" > /dev/kmsg; }
 kernel_log_since() { dmesg | sed -n "/knet-mark: $1\$/,\$p"; }
 
-# The kernel log must have no warning, oops, BUG or leak report.
+# kernel_problems [GREP-OPTIONS] [FILE...]: the lines that report a kernel
+# problem, by kernel-problems.txt (the host's console parser reads it too).
+# KNET_LIB: where that is when the host's unit tests run this.
+kernel_problems() {
+	grep -v -e '^#' -e '^$' "${KNET_LIB:-/knet/lib}/kernel-problems.txt" > /tmp/kernel-problems.ere
+	grep -E -f /tmp/kernel-problems.ere "$@"
+}
+
+# The kernel log must have no warning, oops, BUG, sanitizer or leak report.
 check_kernel_log() {
-	if dmesg | grep -E 'WARNING:|BUG:|Oops|suspected memory leak|Kernel panic|UBSAN|KASAN'; then
+	if dmesg | kernel_problems; then
 		fail "kernel log shows a problem"
 	fi
 }

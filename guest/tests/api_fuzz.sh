@@ -3,13 +3,7 @@
 # knet.fuzz=OPERATIONS (short in make test, 200,000 or more in make
 # test-debug); knet.fuzz_seed=S starts from seed S (to replay one).
 . /knet/lib/knet.sh
-total=4000; first=1; per=500
-for arg in $(cat /proc/cmdline); do
-	case "$arg" in
-	knet.fuzz=*) total=${arg#knet.fuzz=} ;;
-	knet.fuzz_seed=*) first=${arg#knet.fuzz_seed=} ;;
-	esac
-done
+total=$(knet_arg fuzz 4000); first=$(knet_arg fuzz_seed 1); per=500
 seeds=$(((total + per - 1) / per))
 # wait_for_exit PID SECONDS: true once PID has exited, false after SECONDS.
 wait_for_exit() {
@@ -21,7 +15,8 @@ wait_for_exit() {
 	done
 	return 1
 }
-REPORT='WARNING:|BUG:|Oops|UBSAN|KASAN|VIOLATION|possible .*locking|circular locking|suspected memory leak'
+# Kernel problems, and the fuzzer's own report of a broken promise of the API.
+fuzz_reports() { kernel_problems -e VIOLATION "$@" /tmp/fuzz.log; }
 kernel_log_mark fuzz
 # Seed lines (info) stay off the slow serial console; reports (errors) still reach it.
 level=$(cut -f1 /proc/sys/kernel/printk)
@@ -40,12 +35,12 @@ rc=$?
 echo "$level" > /proc/sys/kernel/printk
 secs=$(($(date +%s) - start))
 kernel_log_since fuzz > /tmp/fuzz.log
-reports=$(grep -cE "$REPORT" /tmp/fuzz.log)
+reports=$(fuzz_reports -c)
 ops=$(sed -n 's/.*rust_net_fuzz: \([0-9]*\) operations (.*/\1/p' /tmp/fuzz.log | tail -1)
 if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ] || [ -z "$ops" ]; then
-	line=$(grep -nE "$REPORT|failed" /tmp/fuzz.log | head -1 | cut -d: -f1)
+	line=$(fuzz_reports -n -e failed | head -1 | cut -d: -f1)
 	seed=$(head -n "${line:-999999}" /tmp/fuzz.log | sed -n 's/.*rust_net_fuzz: seed \(0x[0-9a-f]*\):.*/\1/p' | tail -1)
-	grep -E "$REPORT|rust_net_fuzz" /tmp/fuzz.log | grep -v 'rust_net_fuzz: seed' | head -20
+	fuzz_reports -e rust_net_fuzz | grep -v 'rust_net_fuzz: seed' | head -20
 	fail "api fuzz: insmod exit $rc, $reports report(s), first under seed ${seed:-?}; replay: insmod rust_net_fuzz.ko seed=${seed:-?} seeds=1 ops=$per"
 fi
 rmmod rust_net_fuzz || fail "rmmod rust_net_fuzz"

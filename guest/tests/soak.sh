@@ -2,10 +2,7 @@
 # the server is unloaded and reloaded every few seconds. The duration comes
 # from knet.soak=SECONDS (short in make test, 10 minutes in make test-debug).
 . /knet/lib/knet.sh
-duration=15
-for arg in $(cat /proc/cmdline); do
-	case "$arg" in knet.soak=*) duration=${arg#knet.soak=} ;; esac
-done
+duration=$(knet_arg soak 15)
 end=$(($(date +%s) + duration))
 reloads=0; conns=0; bytes=0; datagrams=0; errors=0; round=0
 while [ $(date +%s) -lt $end ]; do

@@ -48,7 +48,12 @@ export function parseProblemPatterns(text: string, where = PROBLEMS_FILE): [Kind
 let patterns: [Kind, RegExp][] | undefined;
 const problemPatterns = () => (patterns ??= parseProblemPatterns(readFileSync(PROBLEMS_FILE, 'utf8')));
 
-const TIMESTAMP = /^\[\s*\d+\.\d+\](?:\[\s*[A-Z]?\d+\])? ?/;
+/**
+ * The printk timestamp (and caller id) that starts a console line. The serial
+ * console can drop a character under SMP load, the dot among them, so any
+ * digits and dots are taken.
+ */
+export const TIMESTAMP = /^\[\s*[\d.]+\](?:\[\s*[A-Z]?\d+\])? ?/;
 const END_MARKER = /---\[ end (?:trace|Kernel panic)/;
 const CONTEXT_BEFORE = 5;
 const CONTEXT_AFTER = 30;

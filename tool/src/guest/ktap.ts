@@ -6,6 +6,8 @@
 // first the lines are turned into a tree per KTAP document, then the trees
 // are flattened into suites, leaf results and problems.
 
+import { TIMESTAMP } from './console.js';
+
 export type Status = 'pass' | 'fail' | 'skip';
 
 export interface TestResult {
@@ -48,7 +50,6 @@ interface Node {
 }
 
 // printk prefixes: "[    1.234567] " and, with CONFIG_PRINTK_CALLER, "[    1.234567][    T1] ".
-const TIMESTAMP = /^\[\s*\d+\.\d+\](?:\[\s*[A-Z]?\d+\])? ?/;
 const VERSION = /^K?TAP version \d+$/;
 const SUBTEST = /^# Subtest: (.*)$/;
 const PLAN = /^1\.\.(\d+)\b/;

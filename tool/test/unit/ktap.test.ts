@@ -277,3 +277,19 @@ test('a result that lost a column of indentation (SMP console interleaving) stay
   assert.deepEqual(r.problems, []);
   assert.deepEqual(r.suites.map((s) => [s.name, s.status, s.tests.length]), [['s', 'pass', 3]]);
 });
+
+test('a result whose timestamp lost its dot (serial console under SMP load) is still counted', () => {
+  const text = [
+    '[    6.3] KTAP version 1',
+    '[    6.3] 1..1',
+    '[    6.3]     KTAP version 1',
+    '[    6.3]     # Subtest: s',
+    '[    6.3]     1..2',
+    '[    7.433736]     ok 1 a',
+    '[    7434495]     ok 2 b',
+    '[    7.5] ok 1 s',
+  ].join('\n');
+  const r = parseKtap(text);
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.suites.map((s) => [s.name, s.status, s.tests.length]), [['s', 'pass', 2]]);
+});

@@ -4,7 +4,10 @@
  * TCP and UDP echo with the same structure (a workqueue of its own, one
  * accept work item, one per connection, one for UDP; max_conns slots;
  * shutdown of every socket on unload, then destroy_workqueue), written
- * the way a kernel developer would write it in C.
+ * the way a kernel developer would write it in C. With events=1, TCP is
+ * event-driven the way nvmet-tcp serves its queues: non-blocking sockets whose
+ * sk_data_ready/sk_write_space/sk_state_change queue the connection's work
+ * item, which runs until the socket would block.
  */
 
 #include <linux/delay.h>
@@ -32,14 +35,24 @@ MODULE_PARM_DESC(backlog, "TCP listen backlog");
 static uint max_conns = 64;
 module_param(max_conns, uint, 0444);
 MODULE_PARM_DESC(max_conns, "maximum concurrent TCP connections");
+static uint events;
+module_param(events, uint, 0444);
+MODULE_PARM_DESC(events, "1: serve TCP event-driven (readiness callbacks, non-blocking sockets)");
 
 #define TCP_BUFFER (16 * 1024)
 #define UDP_BUFFER 65536
+#define EVENT_CHUNK 2048
 
 struct conn {
 	struct work_struct work;
 	struct socket *sock;
 	unsigned int slot;
+	/* Event-driven: the callbacks ours replaced, and what could not be sent yet. */
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+	char *unsent;
+	size_t unsent_len;
 };
 
 static struct workqueue_struct *wq;
@@ -110,9 +123,126 @@ static void conn_work(struct work_struct *work)
 	kfree(c);
 }
 
+/* Event-driven: every event of a connection queues its work item. */
+static void conn_event(struct sock *sk)
+{
+	struct conn *c;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	c = sk->sk_user_data;
+	if (c)
+		queue_work(wq, &c->work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void watch_conn(struct conn *c)
+{
+	struct sock *sk = c->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = c;
+	c->saved_data_ready = sk->sk_data_ready;
+	c->saved_write_space = sk->sk_write_space;
+	c->saved_state_change = sk->sk_state_change;
+	sk->sk_data_ready = conn_event;
+	sk->sk_write_space = conn_event;
+	sk->sk_state_change = conn_event;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void unwatch_conn(struct conn *c)
+{
+	struct sock *sk = c->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_user_data == c) {
+		sk->sk_user_data = NULL;
+		sk->sk_data_ready = c->saved_data_ready;
+		sk->sk_write_space = c->saved_write_space;
+		sk->sk_state_change = c->saved_state_change;
+	}
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* Sends what the socket takes now; fewer than len bytes when it would block. */
+static int send_some(struct socket *sock, char *buf, size_t len)
+{
+	size_t sent = 0;
+
+	while (sent < len) {
+		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT };
+		struct kvec iov = { .iov_base = buf + sent, .iov_len = len - sent };
+		int n = kernel_sendmsg(sock, &msg, &iov, 1, len - sent);
+
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0)
+			return n ? n : -EPIPE;
+		sent += n;
+	}
+	return sent;
+}
+
+/* Echoes until the socket would block; false once the connection is over. */
+static bool echo_ready(struct conn *c)
+{
+	char buf[EVENT_CHUNK];
+	int n, sent;
+
+	if (c->unsent_len) {
+		sent = send_some(c->sock, c->unsent, c->unsent_len);
+		if (sent < 0)
+			return false;
+		memmove(c->unsent, c->unsent + sent, c->unsent_len - sent);
+		c->unsent_len -= sent;
+		if (c->unsent_len)
+			return true;
+	}
+	for (;;) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		struct kvec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+
+		n = kernel_recvmsg(c->sock, &msg, &iov, 1, sizeof(buf), MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return true;
+		if (n <= 0)
+			return false;
+		atomic_long_add(n, &tcp_bytes);
+		sent = send_some(c->sock, buf, n);
+		if (sent < 0)
+			return false;
+		if (sent < n) {
+			char *more = krealloc(c->unsent, n - sent, GFP_KERNEL);
+
+			if (!more)
+				return false;
+			c->unsent = more;
+			memcpy(c->unsent, buf + sent, n - sent);
+			c->unsent_len = n - sent;
+			return true;
+		}
+	}
+}
+
+static void conn_event_work(struct work_struct *work)
+{
+	struct conn *c = container_of(work, struct conn, work);
+
+	if (echo_ready(c))
+		return;
+	unwatch_conn(c);
+	kernel_sock_shutdown(c->sock, SHUT_RDWR);
+	mutex_lock(&conns_lock);
+	conns[c->slot] = NULL;
+	mutex_unlock(&conns_lock);
+	sock_release(c->sock);
+	kfree(c->unsent);
+	kfree(c);
+}
+
 static void admit(struct socket *sock)
 {
-	struct conn *c = kmalloc(sizeof(*c), GFP_KERNEL);
+	struct conn *c = kzalloc(sizeof(*c), GFP_KERNEL);
 	unsigned int i;
 
 	if (!c) {
@@ -134,10 +264,39 @@ static void admit(struct socket *sock)
 	c->sock = sock;
 	c->slot = i;
 	conns[i] = c;
+	INIT_WORK(&c->work, events ? conn_event_work : conn_work);
+	if (events)
+		watch_conn(c);	/* under conns_lock, which unload takes to unwatch */
 	mutex_unlock(&conns_lock);
 	atomic_long_inc(&connections);
-	INIT_WORK(&c->work, conn_work);
 	queue_work(wq, &c->work);
+}
+
+/* Event-driven accept: the listener's sk_data_ready queues it. */
+static void listen_data_ready(struct sock *sk)
+{
+	read_lock_bh(&sk->sk_callback_lock);
+	/* Accepted sockets inherit this callback until watch_conn() replaces it. */
+	if (sk->sk_state == TCP_LISTEN && !READ_ONCE(stopping))
+		queue_work(wq, &accept_work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void (*saved_listen_data_ready)(struct sock *sk);
+
+static void accept_ready_fn(struct work_struct *work)
+{
+	for (;;) {
+		struct socket *sock;
+		int err = kernel_accept(listener, &sock, O_NONBLOCK);
+
+		if (err) {
+			if (err != -EAGAIN && !READ_ONCE(stopping))
+				pr_warn("accept failed: %d\n", err);
+			return;
+		}
+		admit(sock);
+	}
 }
 
 static void accept_fn(struct work_struct *work)
@@ -220,7 +379,13 @@ static int __init c_echo_init(void)
 		err = -ENOMEM;
 		goto release_udp;
 	}
-	INIT_WORK(&accept_work, accept_fn);
+	INIT_WORK(&accept_work, events ? accept_ready_fn : accept_fn);
+	if (events) {
+		write_lock_bh(&listener->sk->sk_callback_lock);
+		saved_listen_data_ready = listener->sk->sk_data_ready;
+		listener->sk->sk_data_ready = listen_data_ready;
+		write_unlock_bh(&listener->sk->sk_callback_lock);
+	}
 	INIT_WORK(&udp_work, udp_fn);
 	queue_work(wq, &accept_work);
 	queue_work(wq, &udp_work);
@@ -241,15 +406,33 @@ static void __exit c_echo_exit(void)
 {
 	unsigned int i;
 
+	WRITE_ONCE(stopping, true);	/* listen_data_ready() queues nothing from now on */
+	if (events) {
+		write_lock_bh(&listener->sk->sk_callback_lock);
+		listener->sk->sk_data_ready = saved_listen_data_ready;
+		write_unlock_bh(&listener->sk->sk_callback_lock);
+	}
 	mutex_lock(&conns_lock);
 	WRITE_ONCE(stopping, true);
-	for (i = 0; i < max_conns; i++)
-		if (conns[i])
-			kernel_sock_shutdown(conns[i]->sock, SHUT_RDWR);
+	for (i = 0; i < max_conns; i++) {
+		if (!conns[i])
+			continue;
+		if (events)
+			unwatch_conn(conns[i]);
+		kernel_sock_shutdown(conns[i]->sock, SHUT_RDWR);
+	}
 	mutex_unlock(&conns_lock);
 	kernel_sock_shutdown(listener, SHUT_RDWR);
 	kernel_sock_shutdown(udp, SHUT_RDWR);
 	destroy_workqueue(wq);
+	/* Event-driven connections whose work item did not run again. */
+	for (i = 0; i < max_conns; i++) {
+		if (!conns[i])
+			continue;
+		sock_release(conns[i]->sock);
+		kfree(conns[i]->unsent);
+		kfree(conns[i]);
+	}
 	sock_release(udp);
 	sock_release(listener);
 	kfree(conns);

@@ -4,8 +4,8 @@
 //! `kernel::net`.
 //!
 //! Parameters: `address` (IPv4 or IPv6 to bind, default `0.0.0.0`),
-//! `tcp_port` and `udp_port` (default 7), `backlog` (default 64) and
-//! `max_conns` (default 64).
+//! `tcp_port` and `udp_port` (default 7), `backlog` (default 64),
+//! `max_conns` (default 64) and `events` (default 0).
 //!
 //! Workers are work items on a workqueue of the module's own: one that
 //! accepts, one per TCP connection and one for UDP. A blocked work item does
@@ -13,6 +13,12 @@
 //! bounds and names them, and `destroy_workqueue` on unload waits for every
 //! one of them to return, so no module code can run after unload. Kernel
 //! threads would need the same bookkeeping by hand.
+//!
+//! With `events=1` TCP is event-driven, as nvmet-tcp serves its queues: the
+//! listener and the connections are non-blocking, their readiness callbacks
+//! ([`SocketEvents`]) queue the socket's work item, and the work item runs
+//! until the socket would block and returns. Workers are then bounded by the
+//! CPUs, not by the clients, and an idle connection costs no thread.
 //!
 //! Connections over `max_conns` are accepted and closed at once (and
 //! counted as refused): the client sees the connection end without data.
@@ -23,10 +29,14 @@
 //! Unloading shuts down the listener, the UDP socket and every connection,
 //! which wakes every blocked worker, then waits for them and logs the counters.
 
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::{
+    mem::MaybeUninit,
+    sync::atomic::{AtomicBool, AtomicUsize, Ordering},
+};
 use kernel::{
     net::{
         addr::InetSocketAddr,
+        events::SocketEvents,
         namespace::Namespace,
         socket::Shutdown,
         tcp::{TcpListener, TcpStream},
@@ -36,7 +46,7 @@ use kernel::{
     prelude::*,
     sync::{Arc, CondVar, Mutex},
     time::msecs_to_jiffies,
-    workqueue::{impl_has_work, new_work, OwnedQueue, Queue, QueueFlags, Work, WorkItem},
+    workqueue::{impl_has_work, new_work, HasWork, OwnedQueue, Queue, QueueFlags, Work, WorkItem},
 };
 
 #[path = "module_params.rs"]
@@ -60,6 +70,14 @@ params::module_param!(
     "maximum concurrent TCP connections",
 );
 
+params::module_param!(
+    EVENTS: u32 = 0,
+    "events",
+    param_ops_uint,
+    "uint",
+    "1: serve TCP event-driven (readiness callbacks, non-blocking sockets)",
+);
+
 module! {
     type: EchoServer,
     name: "rust_echo_server",
@@ -71,6 +89,8 @@ module! {
 const TCP_BUFFER: usize = 16 * 1024;
 const UDP_BUFFER: usize = 65536;
 const BACKOFF_MS: u32 = 100;
+/// What an event-driven worker reads at once, on its stack: idle connections hold no buffer.
+const EVENT_CHUNK: usize = 2048;
 
 /// Counters, logged on unload.
 #[derive(Default)]
@@ -99,6 +119,8 @@ struct Shared {
     stopping: AtomicBool,
     stats: Stats,
     queue: QueuePtr,
+    /// TCP is served event-driven (`events=1`).
+    events: bool,
 }
 
 /// A TCP connection and its work item, in one allocation (as in C, where the
@@ -110,6 +132,9 @@ struct Connection {
     /// memory it initialises, and a field of that name would shadow it.)
     index: usize,
     shared: Arc<Shared>,
+    /// Event-driven: what could not be sent yet (the peer reads slower than it writes).
+    #[pin]
+    unsent: Mutex<KVec<u8>>,
     #[pin]
     work: Work<Connection>,
 }
@@ -122,9 +147,47 @@ impl WorkItem for Connection {
     type Pointer = Arc<Connection>;
 
     fn run(this: Arc<Connection>) {
-        echo_stream(&this.shared, &this.stream);
+        if this.shared.events {
+            if echo_ready(&this) {
+                // Runs again when the socket is ready.
+                return;
+            }
+            // Breaks the cycle socket -> handler -> connection.
+            this.stream.as_socket().clear_events();
+        } else {
+            echo_stream(&this.shared, &this.stream);
+        }
         // Frees the slot; the socket is released when the last reference goes.
         this.shared.conns.lock()[this.index] = None;
+    }
+}
+
+/// Queues `work` on the module's workqueue whenever its socket is ready: the
+/// readiness callbacks run in softirq context, where queueing is all they do.
+struct Ready<T> {
+    work: Arc<T>,
+    queue: QueuePtr,
+}
+
+impl<T> SocketEvents for Ready<T>
+where
+    T: WorkItem<Pointer = Arc<T>> + HasWork<T> + Send + Sync + 'static,
+{
+    fn data_ready(&self) {
+        // Already queued (and not yet running) is fine: it will see this event.
+        let _ = self.queue.get().enqueue(self.work.clone());
+    }
+
+    fn write_space(&self) {
+        self.data_ready();
+    }
+
+    fn state_change(&self) {
+        self.data_ready();
+    }
+
+    fn error_report(&self) {
+        self.data_ready();
     }
 }
 
@@ -167,8 +230,8 @@ unsafe impl Sync for QueuePtr {}
 
 impl QueuePtr {
     fn get(&self) -> &Queue {
-        // SAFETY: The queue is destroyed only on unload, after every work item (the only
-        // users of this pointer) has returned.
+        // SAFETY: The queue is destroyed only on unload, after every work item has returned
+        // and every readiness handler was cleared (the only users of this pointer).
         unsafe { &*self.0 }
     }
 }
@@ -193,8 +256,8 @@ fn listen_address(port: u16) -> Result<InetSocketAddr> {
 impl kernel::Module for EchoServer {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: Read-only parameters, set before init.
-        let (tcp_port, udp_port, backlog, max_conns) =
-            unsafe { (TCP_PORT, UDP_PORT, BACKLOG, MAX_CONNS) };
+        let (tcp_port, udp_port, backlog, max_conns, events) =
+            unsafe { (TCP_PORT, UDP_PORT, BACKLOG, MAX_CONNS, EVENTS != 0) };
         let ns = Namespace::init();
         let tcp_addr = listen_address(tcp_port)?;
         let listener = TcpListener::bind(ns, &tcp_addr, backlog)?;
@@ -214,6 +277,7 @@ impl kernel::Module for EchoServer {
                 stopping: AtomicBool::new(false),
                 stats: Stats::default(),
                 queue: workers_queue,
+                events,
             }),
             GFP_KERNEL,
         )?;
@@ -221,11 +285,27 @@ impl kernel::Module for EchoServer {
             shared: shared.clone(),
             queue: Some(queue),
         };
-        spawn(&shared, accept_loop)?;
+        if events {
+            let accept = new_loop(&shared, accept_ready)?;
+            shared.listener.set_nonblocking(true);
+            let ready = Ready {
+                work: accept.clone(),
+                queue: workers_queue,
+            };
+            shared
+                .listener
+                .as_socket()
+                .set_events(Arc::new(ready, GFP_KERNEL)?)?;
+            // For connections that came before the handler.
+            let _ = shared.queue.get().enqueue(accept);
+        } else {
+            spawn(&shared, accept_loop)?;
+        }
         spawn(&shared, udp_loop)?;
         pr_info!(
-            "listening on {} (tcp) and port {} (udp), max {} connections\n",
+            "listening on {} (tcp{}) and port {} (udp), max {} connections\n",
             tcp_addr,
+            if events { ", event-driven" } else { "" },
             udp_port,
             max_conns
         );
@@ -233,19 +313,40 @@ impl kernel::Module for EchoServer {
     }
 }
 
-/// Runs `body` with the shared state on the module's workqueue.
-fn spawn(shared: &Arc<Shared>, body: fn(&Arc<Shared>)) -> Result {
-    let work = Arc::pin_init(
+/// A work item that runs `body` with the shared state.
+fn new_loop(shared: &Arc<Shared>, body: fn(&Arc<Shared>)) -> Result<Arc<Loop>> {
+    Arc::pin_init(
         pin_init!(Loop {
             shared: shared.clone(),
             body,
             work <- new_work!("rust_echo_server::loop"),
         }),
         GFP_KERNEL,
-    )?;
+    )
+}
+
+/// Runs `body` with the shared state on the module's workqueue.
+fn spawn(shared: &Arc<Shared>, body: fn(&Arc<Shared>)) -> Result {
     // A new work item is never already queued.
-    let _ = shared.queue.get().enqueue(work);
+    let _ = shared.queue.get().enqueue(new_loop(shared, body)?);
     Ok(())
+}
+
+/// Event-driven accept: takes every pending connection, then returns until
+/// the listener's handler queues it again.
+fn accept_ready(shared: &Arc<Shared>) {
+    loop {
+        match shared.listener.accept_stream() {
+            Ok(stream) => admit(shared, stream),
+            Err(e) if e == EAGAIN => return,
+            Err(e) => {
+                if !shared.stopping.load(Ordering::Relaxed) {
+                    pr_warn!("accept failed: {:?}\n", e);
+                }
+                return;
+            }
+        }
+    }
 }
 
 fn accept_loop(shared: &Arc<Shared>) {
@@ -290,18 +391,86 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
             stream,
             index: free,
             shared: shared.clone(),
+            unsent <- new_mutex!(KVec::new(), "rust_echo_server::unsent"),
             work <- new_work!("rust_echo_server::conn"),
         });
         let Ok(conn) = Arc::pin_init(init, GFP_KERNEL) else {
             shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
+        if shared.events && watch(shared, &conn).is_err() {
+            shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         conns[free] = Some(conn.clone());
         conn
     };
     shared.stats.connections.fetch_add(1, Ordering::Relaxed);
     // A new work item is never already queued.
     let _ = shared.queue.get().enqueue(conn);
+}
+
+/// Makes `conn` non-blocking and queues its work item whenever it is ready.
+///
+/// Called under `Shared::conns`, which unload takes to clear every handler,
+/// so no handler is set after that.
+fn watch(shared: &Shared, conn: &Arc<Connection>) -> Result {
+    conn.stream.set_nonblocking(true);
+    let ready = Ready {
+        work: conn.clone(),
+        queue: shared.queue,
+    };
+    conn.stream
+        .as_socket()
+        .set_events(Arc::new(ready, GFP_KERNEL)?)
+}
+
+/// Echoes until the connection would block; `false` once it is over.
+///
+/// Bytes the peer is not ready to take wait in `unsent`, and nothing more is
+/// read until they are sent: the peer's reading paces its writing.
+fn echo_ready(conn: &Connection) -> bool {
+    let stats = &conn.shared.stats;
+    let mut unsent = conn.unsent.lock();
+    if !unsent.is_empty() {
+        match send_some(&conn.stream, &unsent) {
+            Ok(n) if n == unsent.len() => unsent.clear(),
+            Ok(n) => {
+                let rest = unsent.len() - n;
+                unsent.copy_within(n.., 0);
+                unsent.truncate(rest);
+                return true;
+            }
+            Err(_) => return false,
+        }
+    }
+    let mut buf = [MaybeUninit::<u8>::uninit(); EVENT_CHUNK];
+    loop {
+        let data = match conn.stream.read_uninit(&mut buf) {
+            Ok([]) => return false,
+            Ok(data) => data,
+            Err(e) => return e == EAGAIN,
+        };
+        stats.tcp_bytes.fetch_add(data.len(), Ordering::Relaxed);
+        match send_some(&conn.stream, data) {
+            Ok(n) if n == data.len() => {}
+            Ok(n) => return unsent.extend_from_slice(&data[n..], GFP_KERNEL).is_ok(),
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Sends what the socket takes now: `Ok(n)` with `n < data.len()` when it would block.
+fn send_some(stream: &TcpStream, data: &[u8]) -> Result<usize> {
+    let mut sent = 0;
+    while sent < data.len() {
+        match stream.write(&data[sent..]) {
+            Ok(n) => sent += n,
+            Err(e) if e == EAGAIN => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sent)
 }
 
 fn echo_stream(shared: &Shared, stream: &TcpStream) {
@@ -350,11 +519,14 @@ fn udp_loop(shared: &Arc<Shared>) {
 impl Drop for EchoServer {
     fn drop(&mut self) {
         let shared = &self.shared;
+        // No handler queues anything once the queue is being destroyed.
+        shared.listener.as_socket().clear_events();
         {
             let conns = shared.conns.lock();
             shared.stopping.store(true, Ordering::Relaxed);
             shared.backoff.notify_all();
             for conn in conns.iter().flatten() {
+                conn.stream.as_socket().clear_events();
                 let _ = conn.stream.shutdown(Shutdown::Both);
             }
         }
@@ -362,6 +534,11 @@ impl Drop for EchoServer {
         let _ = shared.udp.shutdown();
         // Waits for every worker to return.
         drop(self.queue.take());
+        // Event-driven connections whose work item did not run again still hold their
+        // slot, and through it the shared state: let them go.
+        for conn in shared.conns.lock().iter_mut() {
+            *conn = None;
+        }
         let s = &shared.stats;
         pr_info!(
             "unloaded: connections={} refused={} tcp_bytes={} datagrams={} udp_bytes={} truncated={} dropped={}\n",

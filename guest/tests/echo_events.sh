@@ -1,0 +1,35 @@
+# The event-driven server (events=1): 200 clients connect and stay idle, then
+# each sends 1000 bytes; all are echoed while the number of kworkers stays
+# bounded (the blocking server parks one per connection), then a 1 MiB echo.
+. /knet/lib/knet.sh
+CLIENTS=200
+kworkers() { ps -o comm | grep -c '^kworker'; }
+load_server events=1 max_conns=1000 backlog=1024
+before=$(kworkers)
+rm -f /tmp/ok.*
+i=0
+while [ $i -lt $CLIENTS ]; do
+	(
+		head -c 1000 /dev/urandom > /tmp/in.e$i
+		(sleep 4; cat /tmp/in.e$i) | socat -t 30 -T 60 - TCP4:127.0.0.1:7 > /tmp/out.e$i 2>/tmp/err.e$i &&
+			cmp -s /tmp/in.e$i /tmp/out.e$i && touch /tmp/ok.$i
+		rm -f /tmp/in.e$i /tmp/out.e$i /tmp/err.e$i
+	) &
+	i=$((i + 1))
+done
+# All connected and idle by now.
+sleep 2
+during=$(kworkers)
+open=$(awk '$2 ~ /:0007$/ && $4 == "01"' /proc/net/tcp | wc -l)
+echo "$open connections open to port 7; kworkers: $before before, $during with them idle"
+[ "$open" -ge $((CLIENTS / 2)) ] || fail "only $open of $CLIENTS clients connected"
+[ $((during - before)) -lt 32 ] || fail "kworkers grew by $((during - before)) for $open idle connections"
+wait
+n=$(ls /tmp/ok.* 2>/dev/null | wc -l)
+[ "$n" -eq $CLIENTS ] || fail "only $n of $CLIENTS clients got their echo"
+echo "$n of $CLIENTS clients ok"
+tcp_echo 1048576 TCP4:127.0.0.1:7 bulk || fail "1 MiB echo"
+echo "1 MiB echoed byte for byte"
+unload_server
+dmesg | grep 'rust_echo_server: unloaded' | tail -1
+check_kernel_log

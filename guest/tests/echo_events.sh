@@ -6,24 +6,28 @@ CLIENTS=200
 kworkers() { ps -o comm | grep -c '^kworker'; }
 load_server events=1 max_conns=1000 backlog=1024
 before=$(kworkers)
-rm -f /tmp/ok.*
+rm -f /tmp/ok.* /tmp/go
 i=0
 while [ $i -lt $CLIENTS ]; do
 	(
 		head -c 1000 /dev/urandom > /tmp/in.e$i
-		(sleep 4; cat /tmp/in.e$i) | socat -t 30 -T 60 - TCP4:127.0.0.1:7 > /tmp/out.e$i 2>/tmp/err.e$i &&
+		(while [ ! -e /tmp/go ]; do sleep 1; done; cat /tmp/in.e$i) | socat -t 30 -T 60 - TCP4:127.0.0.1:7 > /tmp/out.e$i 2>/tmp/err.e$i &&
 			cmp -s /tmp/in.e$i /tmp/out.e$i && touch /tmp/ok.$i
 		rm -f /tmp/in.e$i /tmp/out.e$i /tmp/err.e$i
 	) &
 	i=$((i + 1))
 done
-# All connected and idle by now.
-sleep 2
+# Wait until all are connected and idle (starting 200 socats takes a while
+# under TCG).
+open_conns() { awk '$2 ~ /:0007$/ && $4 == "01"' /proc/net/tcp | wc -l; }
+t=0
+while [ "$(open_conns)" -lt $CLIENTS ] && [ $t -lt 90 ]; do sleep 1; t=$((t + 1)); done
 during=$(kworkers)
-open=$(awk '$2 ~ /:0007$/ && $4 == "01"' /proc/net/tcp | wc -l)
+open=$(open_conns)
 echo "$open connections open to port 7; kworkers: $before before, $during with them idle"
-[ "$open" -ge $((CLIENTS / 2)) ] || fail "only $open of $CLIENTS clients connected"
+[ "$open" -ge $CLIENTS ] || fail "only $open of $CLIENTS clients connected"
 [ $((during - before)) -lt 32 ] || fail "kworkers grew by $((during - before)) for $open idle connections"
+touch /tmp/go
 wait
 n=$(ls /tmp/ok.* 2>/dev/null | wc -l)
 [ "$n" -eq $CLIENTS ] || fail "only $n of $CLIENTS clients got their echo"

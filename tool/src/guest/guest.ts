@@ -1,7 +1,7 @@
 // A booted QEMU guest: serial console captured to a log, user networking with
 // host forwards on 127.0.0.1 only, and a control shell reached through one of them.
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readSync, rmSync, WriteStream } from 'node:fs';
 import { createServer, connect } from 'node:net';
 
 export const GUEST_IP = '10.0.2.15';
@@ -68,6 +68,55 @@ export function kernelCommandLine(o: BootOptions): string {
   ].join(' ');
 }
 
+/**
+ * Calls `take` with what is appended to `path` (created by the caller's
+ * process later, or already there), every 20 ms and once more on `stop`.
+ * A UTF-8 character split across two reads is kept for the next one.
+ */
+export function followFile(path: string, take: (chunk: Buffer) => void): { stop(): void } {
+  let fd: number | undefined;
+  let offset = 0;
+  let pending = Buffer.alloc(0);
+  const buf = Buffer.alloc(1 << 16);
+  const poll = () => {
+    if (fd === undefined) {
+      try {
+        fd = openSync(path, 'r');
+      } catch {
+        return; // QEMU has not created it yet
+      }
+    }
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, offset);
+      if (n <= 0) break;
+      offset += n;
+      let chunk = Buffer.concat([pending, buf.subarray(0, n)]);
+      // Keep an incomplete UTF-8 sequence at the end for the next read.
+      let cut = chunk.length;
+      for (let i = chunk.length - 1; i >= Math.max(0, chunk.length - 3); i--) {
+        const b = chunk[i];
+        if ((b & 0xc0) === 0x80) continue;
+        const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+        if (i + need > chunk.length) cut = i;
+        break;
+      }
+      pending = Buffer.from(chunk.subarray(cut));
+      chunk = chunk.subarray(0, cut);
+      if (chunk.length) take(chunk);
+    }
+  };
+  const timer = setInterval(poll, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      poll();
+      if (pending.length) take(pending);
+      if (fd !== undefined) closeSync(fd);
+      rmSync(path, { force: true });
+    },
+  };
+}
+
 export class Guest {
   /** Host port for each forwarded guest port, keyed `tcp:7`. */
   readonly ports = new Map<string, number>();
@@ -110,9 +159,14 @@ export class Guest {
       '-device', 'e1000,netdev=n0',
       ...(o.l2Netdev ? ['-netdev', o.l2Netdev, '-device', `e1000,netdev=n1,mac=${o.l2Mac ?? '52:54:00:00:03:0f'}`] : []),
       ...(o.icount ? ['-icount', 'shift=0'] : []),
-      ...(o.interactive ? ['-nographic'] : ['-display', 'none', '-monitor', 'none', '-serial', 'stdio']),
+      // The serial console goes to a file, which never makes QEMU wait: through a pipe,
+      // a busy host left the guest's UART full long enough for the kernel's console to
+      // drop characters (a KTAP result line lost its "k").
+      ...(o.interactive ? ['-nographic'] : ['-display', 'none', '-monitor', 'none',
+        '-chardev', `file,id=console,path=${o.logFile}.serial`, '-serial', 'chardev:console']),
     ];
     this.log = createWriteStream(o.logFile);
+    rmSync(`${o.logFile}.serial`, { force: true }); // never a previous boot's console
     this.proc = spawn('qemu-system-x86_64', args, { stdio: o.interactive ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
     const take = (chunk: Buffer) => {
       const text = chunk.toString('utf8').replace(/\r/g, '');
@@ -122,6 +176,7 @@ export class Guest {
     };
     this.proc.stdout?.on('data', take);
     this.proc.stderr?.on('data', take);
+    const follow = o.interactive ? undefined : followFile(`${o.logFile}.serial`, take);
     const timer = setTimeout(() => {
       this.timedOut = true;
       this.proc.kill('SIGKILL');
@@ -129,6 +184,7 @@ export class Guest {
     this.exited = new Promise((resolve) => {
       this.proc.on('close', (code) => {
         clearTimeout(timer);
+        follow?.stop();
         this.exitCode = code ?? -1;
         this.log.end(() => resolve());
         for (const w of this.watchers) w();

@@ -4,6 +4,8 @@
 . /knet/lib/knet.sh
 CLIENTS=200
 kworkers() { ps -o comm | grep -c '^kworker'; }
+# On failure too, let the clients go and end them.
+trap 'touch /tmp/go; killall socat 2>/dev/null; cleanup' EXIT
 load_server events=1 max_conns=1000 backlog=1024
 before=$(kworkers)
 rm -f /tmp/ok.* /tmp/go

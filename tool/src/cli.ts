@@ -15,6 +15,7 @@ import { fmtCommand } from './commands/fmt.js';
 import { seriesCommand } from './commands/series.js';
 import { seriesCheckCommand } from './commands/seriescheck.js';
 import { benchCommand, Mode } from './commands/bench.js';
+import { backportCommand } from './commands/backport.js';
 
 /** A mistake in the command line: one line on stderr, exit status 2. */
 export class UsageError extends Error {}
@@ -135,6 +136,16 @@ const COMMANDS: Command[] = [
     name: 'series-check', summary: 'apply the series with git am onto a pristine 7.3 tree, build after each patch,\n' +
       'then rustfmtcheck and rustdoc (slow: not part of test)',
     options: {}, run: () => seriesCheckCommand(),
+  }),
+  command({
+    name: 'backport', summary: 'rebase the 6.12 backport patch onto the mainline files as they are now\n' +
+      '(a three-way merge per file from REV; new test files get 6.12\'s KUnit suite form)',
+    options: {
+      from: { type: 'string', arg: 'REV', help: 'the commit whose mainline files the backport patch fits (default: the last commit that changed it)' },
+      diff: { type: 'string', arg: 'DIR', help: 'after resolving conflicts in DIR/new612: write the patch from it' },
+    },
+    args: (v) => ({ from: v.from, diff: v.diff }),
+    run: backportCommand,
   }),
   command({ name: 'fmt', summary: "format the project's Rust code with the kernel's rustfmt settings", options: {}, run: () => fmtCommand() }),
   command({ name: 'shell', summary: 'build and boot the guest with a shell on this terminal', options: DEBUG, args: flavor, run: shellCommand }),

@@ -434,12 +434,13 @@ fn echo_ready(conn: &Connection) -> bool {
     let mut unsent = conn.unsent.lock();
     if !unsent.is_empty() {
         match send_some(&conn.stream, &unsent) {
-            Ok(n) if n == unsent.len() => unsent.clear(),
+            Ok(n) if n == unsent.len() => *unsent = KVec::new(),
             Ok(n) => {
-                let rest = unsent.len() - n;
-                unsent.copy_within(n.., 0);
-                unsent.truncate(rest);
-                return true;
+                let mut rest = KVec::new();
+                return rest.extend_from_slice(&unsent[n..], GFP_KERNEL).is_ok() && {
+                    *unsent = rest;
+                    true
+                };
             }
             Err(_) => return false,
         }

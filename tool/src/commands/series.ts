@@ -1,7 +1,7 @@
 // `knet series`: the project as a `git am`-able patch series against the
 // pristine mainline (linux-source-7.3) tree, one logical change per patch.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { OUT_DIR, OVERLAY_DIR, REPO, treeDir } from '../util/paths.js';
 import { TARGETS } from '../kernel/target.js';
@@ -140,6 +140,7 @@ not fit is consumed and reported as truncated, never as an error.`,
   },
   {
     subject: 'rust: net: add readiness callbacks',
+    before: '0001-rust-net-declare-socket-modules.patch',
     body: `Event-driven kernel servers and clients (nvme-tcp, sunrpc, iscsi) do
 not block a thread per connection: they replace sk_data_ready,
 sk_write_space, sk_state_change and sk_error_report, keep their context
@@ -295,12 +296,19 @@ What is included:
   messages;
 - TcpListener, TcpStream, UdpSocket and the Unix counterparts, shaped
   like std::net;
+- readiness: SocketEvents handlers on sk_data_ready, sk_write_space,
+  sk_state_change and sk_error_report (sk_user_data under
+  sk_callback_lock, as nvme-tcp and sunrpc do), a readiness query and a
+  wait with a timeout, for event-driven servers;
 - KUnit tests on real loopback sockets, an API fuzzer sample, and echo
   server and client samples.
 
 What is left out: sendpage/splice and user-iterator paths, protocol-level
 getters (do_sock_getsockopt takes kernel buffers only for SOL_SOCKET),
-sending control messages and descriptor passing, readiness callbacks.
+sending control messages and descriptor passing. The readiness query
+needs the protocol's poll without a file: a helper does that, working
+around udp_poll(), the one poll that reads its file; a kernel_sock_poll()
+in net/socket.c would be the better home, and is a question for netdev.
 
 The safety contract: code that uses kernel::net without unsafe cannot
 corrupt memory, give the stack references to its buffers that outlive a
@@ -314,11 +322,15 @@ lengths come from the message's iterator; kernel sockets outside init_net
 hold a namespace reference (sk_net_refcnt_upgrade), so orphaned TCP
 connections cannot outlive their namespace; control buffers are refused
 on Unix sockets; the generic option setter takes allow-listed integer
-options only, the raw one is unsafe.
+options only, the raw one is unsafe; a readiness handler is only reached
+under sk_callback_lock and is freed only after the callbacks were
+restored under its write lock (also on drop), and sk_user_data carries
+SK_USER_DATA_NOCOPY so accepted sockets never inherit it.
 
 Testing: built with CLIPPY=1 and -Dwarnings, rustfmtcheck and rustdoc
-clean; the KUnit suite (83 cases, one per soundness finding among them)
-and every doctest pass on SMP guests under QEMU; the API fuzzer drives
+clean; the KUnit suites (95 cases in ten suites by subject, one per
+soundness finding and one per readiness event among them) and every
+doctest pass on SMP guests under QEMU; the API fuzzer drives
 random sequences of safe calls, blocking calls from a second task
 included, on a KASAN, lockdep, UBSAN, kmemleak and PREEMPT kernel; the
 echo server was measured against the same server written in C, side by
@@ -331,7 +343,9 @@ The ${count} patches apply with git am onto that tree.`;
   return { subject, body };
 }
 
-export async function seriesCommand(outDir = join(OUT_DIR, 'series'), authorFlag?: string): Promise<number> {
+export async function seriesCommand(outArg?: string, authorFlag?: string): Promise<number> {
+  // Absolute: git writes the patches from inside the scratch repository.
+  const outDir = resolve(outArg ?? join(OUT_DIR, 'series'));
   const author = seriesAuthor(authorFlag);
   const overlay = listFilesUnder(OVERLAY_DIR);
   const patches = readSeries(PATCHES_DIR);

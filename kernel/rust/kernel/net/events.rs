@@ -41,7 +41,8 @@
 //! server.as_socket().set_nonblocking(true);
 //!
 //! client.write_all(b"ping")?;
-//! let ready = server.as_socket().wait_ready(Readiness::READABLE, Some(core::time::Duration::from_secs(5)))?;
+//! let five_seconds = Some(core::time::Duration::from_secs(5));
+//! let ready = server.as_socket().wait_ready(Readiness::READABLE, five_seconds)?;
 //! assert!(ready.is_readable());
 //! assert!(arrivals.0.load(Ordering::Relaxed) >= 1);
 //! let mut buf = [0u8; 8];

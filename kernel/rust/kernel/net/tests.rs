@@ -160,22 +160,24 @@ fn ns() -> &'static Namespace {
     Namespace::init()
 }
 
-fn tcp_socket(v6: bool) -> Result<Socket, Error> {
-    let family = if v6 {
+fn inet_family(v6: bool) -> AddressFamily {
+    if v6 {
         AddressFamily::Inet6
     } else {
         AddressFamily::Inet
-    };
-    Socket::new_kern(ns(), family, SocketType::Stream, IpProtocol::Tcp)
+    }
+}
+
+fn tcp_socket(v6: bool) -> Result<Socket, Error> {
+    Socket::new_kern(ns(), inet_family(v6), SocketType::Stream, IpProtocol::Tcp)
 }
 
 fn udp_socket(v6: bool) -> Result<Socket, Error> {
-    let family = if v6 {
-        AddressFamily::Inet6
-    } else {
-        AddressFamily::Inet
-    };
-    Socket::new_kern(ns(), family, SocketType::Datagram, IpProtocol::Udp)
+    Socket::new_kern(ns(), inet_family(v6), SocketType::Datagram, IpProtocol::Udp)
+}
+
+fn unix_socket(ty: SocketType) -> Result<Socket, Error> {
+    Socket::new_kern(ns(), AddressFamily::Unix, ty, IpProtocol::Ip)
 }
 
 fn loopback(v6: bool) -> SockAddr {

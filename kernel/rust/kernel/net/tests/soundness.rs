@@ -147,14 +147,7 @@ mod cases {
     /// a descriptor into the calling task. Sending control data is refused too.
     #[test]
     fn unix_control_buffers_refused() -> TestResult {
-        let new = || {
-            Socket::new_kern(
-                ns(),
-                AddressFamily::Unix,
-                SocketType::Datagram,
-                IpProtocol::Ip,
-            )
-        };
+        let new = || unix_socket(SocketType::Datagram);
         let b_addr = SockAddr::Unix(UnixAddr::abstract_name(b"knet-kunit-scm")?);
         let (a, b) = (new()?, new()?);
         b.bind(&b_addr)?;

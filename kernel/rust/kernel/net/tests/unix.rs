@@ -13,14 +13,7 @@ mod cases {
     #[test]
     fn unix_stream_exchange_abstract() -> TestResult {
         let addr = SockAddr::Unix(UnixAddr::abstract_name(b"knet-kunit-stream")?);
-        let new = || {
-            Socket::new_kern(
-                ns(),
-                AddressFamily::Unix,
-                SocketType::Stream,
-                IpProtocol::Ip,
-            )
-        };
+        let new = || unix_socket(SocketType::Stream);
         let l = new()?;
         l.bind(&addr)?;
         l.listen(2)?;
@@ -38,14 +31,7 @@ mod cases {
 
     #[test]
     fn unix_datagram_sender_address() -> TestResult {
-        let new = || {
-            Socket::new_kern(
-                ns(),
-                AddressFamily::Unix,
-                SocketType::Datagram,
-                IpProtocol::Ip,
-            )
-        };
+        let new = || unix_socket(SocketType::Datagram);
         let a_addr = SockAddr::Unix(UnixAddr::abstract_name(b"knet-kunit-a")?);
         let b_addr = SockAddr::Unix(UnixAddr::abstract_name(b"knet-kunit-b")?);
         let (a, b) = (new()?, new()?);

@@ -97,6 +97,57 @@ __rust_helper __poll_t rust_helper_kernel_sock_poll(struct socket *sock)
 	return mask;
 }
 
+/*
+ * Fields of struct sock past its first cache lines are reached through these:
+ * bindgen's layout of struct sock is not reliable there (on a lockdep and
+ * KASAN configuration its idea of sk_callback_lock was 64 bytes off).
+ */
+__rust_helper u16 rust_helper_sk_protocol(const struct sock *sk)
+{
+	return sk->sk_protocol;
+}
+
+__rust_helper rwlock_t *rust_helper_sk_callback_lock(struct sock *sk)
+{
+	return &sk->sk_callback_lock;
+}
+
+/* The callbacks, in the order data_ready, write_space, state_change, error_report. */
+__rust_helper void rust_helper_sk_get_callbacks(const struct sock *sk,
+						void (*cbs[4])(struct sock *sk))
+{
+	cbs[0] = sk->sk_data_ready;
+	cbs[1] = sk->sk_write_space;
+	cbs[2] = sk->sk_state_change;
+	cbs[3] = sk->sk_error_report;
+}
+
+__rust_helper void rust_helper_sk_set_callbacks(struct sock *sk,
+						void (*const cbs[4])(struct sock *sk))
+{
+	sk->sk_data_ready = cbs[0];
+	sk->sk_write_space = cbs[1];
+	sk->sk_state_change = cbs[2];
+	sk->sk_error_report = cbs[3];
+}
+
+__rust_helper wait_queue_head_t *rust_helper_sk_sleep(struct sock *sk)
+{
+	return sk_sleep(sk);
+}
+
+/* Wakes every waiter of the socket, if it still has one (sock_def_wakeup()). */
+__rust_helper void rust_helper_sk_wake_up_all(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (wq)
+		wake_up_interruptible_all(&wq->wait);
+	rcu_read_unlock();
+}
+
 /* sk_callback_lock, which guards a socket's callbacks and sk_user_data. */
 __rust_helper void rust_helper_read_lock_bh(rwlock_t *lock)
 {

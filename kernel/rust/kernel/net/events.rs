@@ -153,23 +153,22 @@ const NOCOPY: usize = bindings::SK_USER_DATA_NOCOPY as usize;
 /// A socket callback as `struct sock` stores it.
 type Callback = Option<unsafe extern "C" fn(*mut bindings::sock)>;
 
-/// The four callbacks this module replaces.
+/// The four callbacks this module replaces, in the order of [`Event`]: `sk_data_ready`,
+/// `sk_write_space`, `sk_state_change`, `sk_error_report`.
+///
+/// They are read and written by C helpers: bindgen's layout of `struct sock` is not reliable
+/// that far into it (on a lockdep and KASAN configuration it was 64 bytes off).
 #[derive(Clone, Copy)]
-struct Callbacks {
-    data_ready: Callback,
-    write_space: Callback,
-    state_change: Callback,
-    error_report: Callback,
-}
+struct Callbacks([Callback; 4]);
 
 impl Callbacks {
     /// Ours: they deliver to the handler in `sk_user_data`.
-    const DELIVER: Self = Self {
-        data_ready: Some(deliver_data_ready),
-        write_space: Some(deliver_write_space),
-        state_change: Some(deliver_state_change),
-        error_report: Some(deliver_error_report),
-    };
+    const DELIVER: Self = Self([
+        Some(deliver_data_ready),
+        Some(deliver_write_space),
+        Some(deliver_state_change),
+        Some(deliver_error_report),
+    ]);
 
     /// Reads the callbacks of `sk`.
     ///
@@ -177,16 +176,11 @@ impl Callbacks {
     ///
     /// `sk` is valid and its `sk_callback_lock` is held.
     unsafe fn of(sk: *mut bindings::sock) -> Self {
-        // SAFETY: `sk` is valid (caller guarantee); the callbacks are only written under
-        // `sk_callback_lock`, which the caller holds.
-        unsafe {
-            Self {
-                data_ready: (*sk).sk_data_ready,
-                write_space: (*sk).sk_write_space,
-                state_change: (*sk).sk_state_change,
-                error_report: (*sk).sk_error_report,
-            }
-        }
+        let mut cbs: [Callback; 4] = [None; 4];
+        // SAFETY: `sk` is valid (caller guarantee) and `cbs` has room for the four; the
+        // callbacks are only written under `sk_callback_lock`, which the caller holds.
+        unsafe { bindings::sk_get_callbacks(sk, cbs.as_mut_ptr()) };
+        Self(cbs)
     }
 
     /// Installs these callbacks on `sk`.
@@ -196,23 +190,27 @@ impl Callbacks {
     /// `sk` is valid and its `sk_callback_lock` is held for writing.
     unsafe fn install(self, sk: *mut bindings::sock) {
         // SAFETY: `sk` is valid and the caller holds the lock that serialises writers.
-        unsafe {
-            (*sk).sk_data_ready = self.data_ready;
-            (*sk).sk_write_space = self.write_space;
-            (*sk).sk_state_change = self.state_change;
-            (*sk).sk_error_report = self.error_report;
-        }
+        unsafe { bindings::sk_set_callbacks(sk, self.0.as_ptr()) };
     }
 
     /// Whether these are [`Callbacks::DELIVER`]. Function addresses are compared as numbers:
     /// the four are non-generic functions of this crate, each with one address.
+    ///
+    /// A plain loop: iterator adapters over these types make exported symbols too long for
+    /// modpost.
     fn are_ours(&self) -> bool {
-        let addr = |c: Callback| c.map_or(0, |f| f as usize);
-        let ours = Self::DELIVER;
-        addr(self.data_ready) == addr(ours.data_ready)
-            && addr(self.write_space) == addr(ours.write_space)
-            && addr(self.state_change) == addr(ours.state_change)
-            && addr(self.error_report) == addr(ours.error_report)
+        fn addr(c: Callback) -> usize {
+            match c {
+                Some(f) => f as usize,
+                None => 0,
+            }
+        }
+        for i in 0..self.0.len() {
+            if addr(self.0[i]) != addr(Self::DELIVER.0[i]) {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -242,7 +240,7 @@ impl CallbackLock {
     unsafe fn new(sk: *mut bindings::sock, write: bool) -> Self {
         // SAFETY: `sk` is valid (caller guarantee) and its lock is initialised with it.
         unsafe {
-            let lock = &raw mut (*sk).sk_callback_lock;
+            let lock = bindings::sk_callback_lock(sk);
             if write {
                 bindings::write_lock_bh(lock)
             } else {
@@ -251,6 +249,12 @@ impl CallbackLock {
         };
         // INVARIANT: The lock was just taken, and the caller keeps `sk` valid.
         Self { sk, write }
+    }
+
+    /// Whether `sk_user_data` holds anything, with whatever flags.
+    fn user_data_is_set(&self) -> bool {
+        // SAFETY: `sk` is valid and its callback lock held (type invariant).
+        !unsafe { bindings::__locked_read_sk_user_data_with_flags(self.sk, 0) }.is_null()
     }
 
     /// The registration in `sk_user_data`, if a handler is set.
@@ -267,7 +271,7 @@ impl Drop for CallbackLock {
     fn drop(&mut self) {
         // SAFETY: The lock is held in this mode (type invariant).
         unsafe {
-            let lock = &raw mut (*self.sk).sk_callback_lock;
+            let lock = bindings::sk_callback_lock(self.sk);
             if self.write {
                 bindings::write_unlock_bh(lock)
             } else {
@@ -277,13 +281,13 @@ impl Drop for CallbackLock {
     }
 }
 
-/// One of the four events.
+/// One of the four events, numbered as [`Callbacks`] orders them.
 #[derive(Clone, Copy)]
 enum Event {
-    DataReady,
-    WriteSpace,
-    StateChange,
-    ErrorReport,
+    DataReady = 0,
+    WriteSpace = 1,
+    StateChange = 2,
+    ErrorReport = 3,
 }
 
 /// Delivers `event` of `sk`: the original callback, then the handler.
@@ -309,12 +313,7 @@ unsafe fn deliver(sk: *mut bindings::sock, event: Event) {
                 Event::StateChange => handler.state_change(),
                 Event::ErrorReport => handler.error_report(),
             }
-            Some(match event {
-                Event::DataReady => reg.original.data_ready,
-                Event::WriteSpace => reg.original.write_space,
-                Event::StateChange => reg.original.state_change,
-                Event::ErrorReport => reg.original.error_report,
-            })
+            Some(reg.original.0[event as usize])
         }
     };
     match original {
@@ -339,20 +338,9 @@ unsafe fn deliver(sk: *mut bindings::sock, event: Event) {
 ///
 /// `sk` is valid.
 unsafe fn wake_all(sk: *mut bindings::sock) {
-    let _rcu = crate::sync::rcu::read_lock();
-    // SAFETY: `sk` is valid (caller guarantee). `sk_wq` is RCU-protected: under the read lock
-    // it is null (an orphaned `sk`) or a live wait queue, as `sock_def_wakeup` reads it.
-    unsafe {
-        let wq = (*sk).__bindgen_anon_1.sk_wq;
-        if !wq.is_null() {
-            bindings::__wake_up(
-                &raw mut (*wq).wait,
-                bindings::TASK_INTERRUPTIBLE,
-                0,
-                core::ptr::null_mut(),
-            );
-        }
-    }
+    // SAFETY: `sk` is valid (caller guarantee); the helper reads its RCU-protected wait queue
+    // under the RCU read lock, as `sock_def_wakeup` does.
+    unsafe { bindings::sk_wake_up_all(sk) }
 }
 
 /// The `sk_data_ready` of sockets with a handler.
@@ -418,8 +406,7 @@ impl Socket {
         let lock = unsafe { CallbackLock::new(sk, true) };
         // SAFETY: `sk` is valid and we hold its callback lock for writing.
         let current = unsafe { Callbacks::of(sk) };
-        // SAFETY: As above; `sk_user_data` is written under this lock.
-        if current.are_ours() || !unsafe { (*sk).sk_user_data }.is_null() {
+        if current.are_ours() || lock.user_data_is_set() {
             drop(lock);
             return Err(EBUSY);
         }
@@ -494,10 +481,10 @@ impl Socket {
             }
         };
         // SAFETY: `child` is valid while `accepted` is.
-        let _lock = unsafe { CallbackLock::new(child, true) };
+        let lock = unsafe { CallbackLock::new(child, true) };
         // SAFETY: `child` is valid and we hold its callback lock for writing.
         unsafe {
-            if Callbacks::of(child).are_ours() && (*child).sk_user_data.is_null() {
+            if Callbacks::of(child).are_ours() && !lock.user_data_is_set() {
                 original.install(child);
             }
         }
@@ -528,9 +515,10 @@ impl Socket {
         let mut entry = MaybeUninit::<bindings::wait_queue_entry>::uninit();
         // SAFETY: `entry` is writable; `init_wait` initialises it for the current task.
         unsafe { bindings::init_wait(entry.as_mut_ptr()) };
-        // SAFETY: `sock` is valid (type invariant), so is the wait queue embedded in it, on
-        // which the socket's own callbacks wake waiters.
-        let head = unsafe { &raw mut (*self.as_ptr()).wq.wait };
+        // SAFETY: `sk` is valid (type invariant), and while the `Socket` owns it its wait
+        // queue is the one embedded in the `struct socket`, on which the socket's own
+        // callbacks wake waiters.
+        let head = unsafe { bindings::sk_sleep(self.sk()) };
         let result = loop {
             // SAFETY: `head` and `entry` are valid; `prepare_to_wait` queues `entry` (once)
             // and sets the task state, so a wake-up after the check below is not lost.

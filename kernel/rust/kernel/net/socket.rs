@@ -233,14 +233,14 @@ impl Socket {
 
     /// The socket type the socket was created with.
     pub fn socket_type(&self) -> Result<SocketType> {
-        // SAFETY: `sk` is valid by the type invariant; the type is fixed at creation.
-        SocketType::try_from(i32::from(unsafe { (*self.sk()).sk_type }))
+        // SAFETY: `sock` is valid by the type invariant; the type is fixed at creation.
+        SocketType::try_from(i32::from(unsafe { (*self.as_ptr()).type_ }))
     }
 
     /// The protocol the socket was created with (`IPPROTO_IP` for Unix sockets).
     pub fn protocol(&self) -> Result<IpProtocol> {
         // SAFETY: `sk` is valid by the type invariant; the protocol is fixed at creation.
-        IpProtocol::try_from(i32::from(unsafe { (*self.sk()).sk_protocol }))
+        IpProtocol::try_from(i32::from(unsafe { bindings::sk_protocol(self.sk()) }))
     }
 
     /// Whether this is an IPv4 or IPv6 socket (`sk_is_inet`), so its `sk` is an

@@ -196,8 +196,12 @@ mod cases {
         s.set_nonblocking(true);
         let mut buf = [0u8; 4096];
         let mut received = 0;
-        for _ in 0..1000 {
+        for i in 0..1000 {
             s.set_events(counts()?)?;
+            if i % 50 == 0 {
+                // Let the sender (a work item) run now and then.
+                let _ = s.wait_ready(Readiness::READABLE, Some(Duration::from_millis(100)));
+            }
             match s.recv(&mut buf, MessageFlags::NONE) {
                 Ok(n) => received += n,
                 Err(e) if e == EAGAIN => {}

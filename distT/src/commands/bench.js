@@ -1,0 +1,129 @@
+// `knet bench`: the Rust echo server against its C twin and a userspace
+// server, measured side by side in one boot per timing mode, interleaved.
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE, OUT_DIR, REPO } from '../util/paths.js';
+import { prepare } from '../kernel/pipeline.js';
+import { kernelMake, logPath } from '../kernel/build.js';
+import { buildInitramfs } from '../kernel/initramfs.js';
+import { Guest, READY } from '../guest/guest.js';
+import { run, stage, UserError, listFilesUnder } from '../util/run.js';
+import { findProblems, formatProblems } from '../guest/console.js';
+import { summarizeBench, renderTable, ratiosSvg, worstLine } from './benchreport.js';
+export const SERVERS = [
+    { name: 'rust', port: 7 },
+    { name: 'c', port: 8 },
+    { name: 'user', port: 9 },
+];
+/** Workloads and their sizes; `smoke` keeps every path but makes it quick. */
+export function workloads(smoke) {
+    const s = (full, small) => (smoke ? small : full);
+    return [
+        { name: 'tcp_bulk', args: (p) => `bulk 127.0.0.1 ${p} ${s(256 << 20, 1 << 20)}` },
+        { name: 'tcp_rr_64B', args: (p) => `rr 127.0.0.1 ${p} ${s(20000, 100)} 1` },
+        { name: 'tcp_rr_64B_16conns', args: (p) => `rr 127.0.0.1 ${p} ${s(1500, 20)} 16` },
+        { name: 'udp_64B', args: (p) => `udp 127.0.0.1 ${p} ${s(20000, 100)} 64` },
+        { name: 'udp_1400B', args: (p) => `udp 127.0.0.1 ${p} ${s(20000, 100)} 1400` },
+        { name: 'tcp_connect', args: (p) => `connect 127.0.0.1 ${p} ${s(3000, 30)}` },
+    ];
+}
+/** Builds the C module out of tree and the static userspace programs. */
+async function buildContenders(a) {
+    const dir = join(CACHE, 'bench');
+    const kmod = join(dir, 'kmod');
+    mkdirSync(kmod, { recursive: true });
+    for (const f of listFilesUnder(join(REPO, 'bench', 'kmod')))
+        copyFileSync(join(REPO, 'bench', 'kmod', f), join(kmod, f));
+    await kernelMake(a.tree, a.build, logPath('bench-kmod.log'))([`M=${kmod}`, 'modules']);
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    for (const prog of ['loadgen', 'user_echo_server']) {
+        await run('gcc', ['-static', '-O2', '-Wall', '-Werror', '-pthread', '-o', join(bin, prog), join(REPO, 'bench', 'user', `${prog}.c`)]);
+    }
+    return [
+        { src: join(kmod, 'c_echo_server.ko'), dest: 'lib/modules/knet/c_echo_server.ko' },
+        { src: join(bin, 'loadgen'), dest: 'usr/bin/loadgen' },
+        { src: join(bin, 'user_echo_server'), dest: 'usr/bin/user_echo_server' },
+    ];
+}
+async function startServers(g) {
+    const r = await g.exec([
+        'insmod /lib/modules/knet/rust_echo_server.ko tcp_port=7 udp_port=7 max_conns=64',
+        'insmod /lib/modules/knet/c_echo_server.ko tcp_port=8 udp_port=8 max_conns=64',
+        '(user_echo_server 9 > /tmp/user_echo_server.log 2>&1 &)',
+        'sleep 0.5',
+        'grep -q listening /tmp/user_echo_server.log',
+    ].join(' && '));
+    if (r.code !== 0)
+        throw new UserError(`starting the echo servers failed:\n${r.output}`);
+}
+/** Runs every workload against every server, interleaved, `reps` times, in one boot. */
+async function runMode(a, initrd, mode, reps, smoke) {
+    mkdirSync(OUT_DIR, { recursive: true });
+    const logFile = join(OUT_DIR, `console-bench-${mode}.log`);
+    const guest = await Guest.boot({ bzImage: a.bzImage, initrd, logFile, mode: 'demo', timeoutMs: 3 * 3600_000,
+        icount: mode === 'icount', extraAppend: ['slab_nomerge'] });
+    const samples = [];
+    try {
+        await guest.waitFor(READY, mode === 'icount' ? 900_000 : 240_000);
+        await startServers(guest);
+        // Warm-up: QEMU translates guest code on first use, which would penalise
+        // whichever server runs a code path first.
+        for (const w of workloads(true)) {
+            for (const server of SERVERS)
+                await guest.exec(`loadgen ${w.args(server.port)} > /dev/null`, 600_000);
+        }
+        for (let rep = 1; rep <= reps; rep++) {
+            for (const w of workloads(smoke)) {
+                // Rotate the starting server each repetition so none always goes first.
+                for (let k = 0; k < SERVERS.length; k++) {
+                    const server = SERVERS[(k + rep - 1) % SERVERS.length];
+                    const r = await guest.exec(`loadgen ${w.args(server.port)}`, 1800_000);
+                    if (r.code !== 0)
+                        throw new UserError(`loadgen ${w.name} against ${server.name} failed:\n${r.output}`);
+                    const result = JSON.parse(r.output.trim().split('\n').pop() ?? '{}');
+                    samples.push({ mode, rep, workload: w.name, server: server.name, rate: result.rate, unit: result.unit,
+                        ops: result.ops, seconds: result.seconds, allocsPerOp: result.allocs < 0 ? Number.NaN : result.allocs / result.ops });
+                    process.stdout.write(`    ${mode} #${rep} ${w.name.padEnd(20)} ${server.name.padEnd(5)} ${result.rate.toFixed(1)} ${result.unit}\n`);
+                }
+            }
+        }
+        const unload = await guest.exec('rmmod rust_echo_server && rmmod c_echo_server');
+        if (unload.code !== 0)
+            throw new UserError(`unloading the servers failed:\n${unload.output}`);
+    }
+    finally {
+        await guest.shutdown();
+    }
+    const problems = findProblems(guest.console);
+    if (problems.length)
+        throw new UserError(`kernel problems during the benchmark (${logFile}):\n${formatProblems(problems)}`);
+    return samples;
+}
+export async function runBench(o) {
+    const a = o.artifacts ?? await prepare('test');
+    const extras = await stage('benchmark contenders (C module, userspace server, load generator)', () => buildContenders(a));
+    const initrd = await stage('benchmark initramfs', () => buildInitramfs(a.build, 'bench', extras));
+    const samples = [];
+    for (const mode of o.modes) {
+        samples.push(...await stage(`benchmark, ${mode} timing, ${o.reps} repetition(s)`, () => runMode(a, initrd, mode, o.reps, o.smoke)));
+    }
+    const result = summarizeBench(samples, o.modes.includes('icount') ? 'icount' : 'wall');
+    const out = o.outDir ?? join(OUT_DIR, 'bench');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'bench.json'), JSON.stringify({ options: o, samples, summary: result }, null, 2));
+    writeFileSync(join(out, 'ratios.svg'), ratiosSvg(result));
+    return result;
+}
+/** `knet bench`: options come checked from the command line. */
+export async function benchCommand(o) {
+    const result = await runBench(o);
+    console.log(`\n${renderTable(result)}`);
+    console.log(`samples: ${join(OUT_DIR, 'bench', 'bench.json')}; chart: ${join(OUT_DIR, 'bench', 'ratios.svg')}`);
+    if (!existsSync(join(OUT_DIR, 'bench', 'ratios.svg')))
+        return 1;
+    console.log(worstLine(result));
+    return 0;
+}
+//# sourceMappingURL=bench.js.map

@@ -1,0 +1,34 @@
+// Benchmark statistics: medians, ratios and the worst-ratio line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { median, summarizeBench, worstLine, ratiosSvg, renderTable } from '../../src/commands/benchreport.js';
+function sample(workload, server, rate, rep = 1, mode = 'icount') {
+    return { mode, rep, workload, server, rate, unit: 'req/s', ops: 100, seconds: 1, allocsPerOp: 2 };
+}
+test('median of odd and even counts', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.ok(Number.isNaN(median([])));
+});
+test('ratios are of medians and the worst Rust/C workload is named', () => {
+    const samples = [
+        ...[100, 110, 90].flatMap((r, i) => [sample('rr', 'rust', r, i), sample('rr', 'c', 100, i), sample('rr', 'user', 50, i)]),
+        ...[80, 81, 79].flatMap((r, i) => [sample('bulk', 'rust', r, i), sample('bulk', 'c', 100, i), sample('bulk', 'user', 40, i)]),
+    ];
+    const r = summarizeBench(samples, 'icount');
+    const rr = r.rows.find((x) => x.workload === 'rr');
+    assert.equal(rr.rustOverC, 1);
+    assert.equal(rr.rustOverUser, 2);
+    assert.equal(Math.round(rr.servers.rust.spreadPct), 20);
+    assert.equal(worstLine(r), 'worst rust/c ratio: 0.80 (bulk)');
+    assert.match(ratiosSvg(r), /^<svg[\s\S]*<\/svg>$/);
+    assert.match(renderTable(r), /bulk .* 0\.80 /);
+});
+test('the worst line only looks at the ratio mode', () => {
+    const samples = [
+        sample('rr', 'rust', 10, 1, 'wall'), sample('rr', 'c', 100, 1, 'wall'), sample('rr', 'user', 100, 1, 'wall'),
+        sample('rr', 'rust', 99, 1), sample('rr', 'c', 100, 1), sample('rr', 'user', 100, 1),
+    ];
+    assert.equal(worstLine(summarizeBench(samples, 'icount')), 'worst rust/c ratio: 0.99 (rr)');
+});
+//# sourceMappingURL=benchreport.test.js.map

@@ -48,7 +48,9 @@ unit: tool
 
 tool: $(NODE_DEPS)
 	@command -v node >/dev/null || { echo "knet: node not found; fix: install Node.js 20 (apt-get install nodejs)"; exit 1; }
-	@npx tsc -p .
+	@# From scratch: tsc keeps the output of moved or deleted sources, and the
+	@# test runner would run stale test files.
+	@rm -rf dist && npx tsc -p .
 
 $(NODE_DEPS): package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error

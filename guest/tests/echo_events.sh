@@ -13,17 +13,17 @@ i=0
 while [ $i -lt $CLIENTS ]; do
 	(
 		head -c 1000 /dev/urandom > /tmp/in.e$i
-		(while [ ! -e /tmp/go ]; do sleep 1; done; cat /tmp/in.e$i) | socat -t 30 -T 60 - TCP4:127.0.0.1:7 > /tmp/out.e$i 2>/tmp/err.e$i &&
+		(while [ ! -e /tmp/go ]; do sleep 1; done; cat /tmp/in.e$i) | socat -t 30 -T 600 - TCP4:127.0.0.1:7 > /tmp/out.e$i 2>/tmp/err.e$i &&
 			cmp -s /tmp/in.e$i /tmp/out.e$i && touch /tmp/ok.$i
 		rm -f /tmp/in.e$i /tmp/out.e$i /tmp/err.e$i
 	) &
 	i=$((i + 1))
 done
 # Wait until all are connected and idle (starting 200 socats takes a while
-# under TCG).
+# under TCG, minutes on the debug kernel: hence socat's long idle timeout).
 open_conns() { awk '$2 ~ /:0007$/ && $4 == "01"' /proc/net/tcp | wc -l; }
 t=0
-while [ "$(open_conns)" -lt $CLIENTS ] && [ $t -lt 90 ]; do sleep 1; t=$((t + 1)); done
+while [ "$(open_conns)" -lt $CLIENTS ] && [ $t -lt 400 ]; do sleep 1; t=$((t + 1)); done
 during=$(kworkers)
 open=$(open_conns)
 echo "$open connections open to port 7; kworkers: $before before, $during with them idle"

@@ -1,6 +1,7 @@
-# The event-driven server (events=1): $CLIENTS clients connect and stay idle, then
-# each sends 1000 bytes; all are echoed while the number of kworkers stays
-# bounded (the blocking server parks one per connection), then a 1 MiB echo.
+# The event-driven server (events=1): 200 clients (50 on the debug kernel)
+# connect and stay idle, then each sends 1000 bytes; all are echoed while the
+# number of kworkers stays bounded (the blocking server parks one per
+# connection), then a 1 MiB echo.
 . /knet/lib/knet.sh
 CLIENTS=200
 # 50 on the debug kernel (kmemleak is only there), where 200 socats take many

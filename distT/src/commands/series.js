@@ -288,6 +288,9 @@ sending control messages and descriptor passing. The readiness query
 needs the protocol's poll without a file: a helper does that, working
 around udp_poll(), the one poll that reads its file; a kernel_sock_poll()
 in net/socket.c would be the better home, and is a question for netdev.
+struct sock fields past __sk_common are reached through C helpers only:
+on a lockdep and KASAN configuration bindgen placed sk_callback_lock and
+sk_protocol 64 bytes before where the compiler has them.
 
 The safety contract: code that uses kernel::net without unsafe cannot
 corrupt memory, give the stack references to its buffers that outlive a

@@ -127,8 +127,8 @@ impl BitOr for Readiness {
 /// The methods run where the network stack raises the event: in softirq
 /// context, or in a task that holds the socket's lock. They must not sleep
 /// and must not call the socket (its lock may be held by their caller): they
-/// note the event, queue a work item or wake a waiter. Each runs after the
-/// kernel's own handling of the event (waking tasks blocked on the socket).
+/// note the event, queue a work item or wake a waiter. Each runs just before
+/// the socket's own callback (which wakes tasks blocked on the socket).
 /// The default methods do nothing.
 pub trait SocketEvents: Send + Sync {
     /// Data arrived, or on a listener a connection is ready to be accepted
@@ -290,7 +290,7 @@ enum Event {
     ErrorReport = 3,
 }
 
-/// Delivers `event` of `sk`: the original callback, then the handler.
+/// Delivers `event` of `sk`: the handler, then the socket's own callback.
 ///
 /// # Safety
 ///
@@ -327,20 +327,10 @@ unsafe fn deliver(sk: *mut bindings::sock, event: Event) {
         // before `Socket::accept` restored them, or a call that began before
         // `clear_events`. Wake every waiter, as the original would have: waking too much
         // is harmless, missing a wake-up is not.
-        // SAFETY: `sk` is valid.
-        None => unsafe { wake_all(sk) },
+        // SAFETY: `sk` is valid; the helper reads its RCU-protected wait queue under the RCU
+        // read lock, as `sock_def_wakeup` does.
+        None => unsafe { bindings::sk_wake_up_all(sk) },
     }
-}
-
-/// Wakes every task waiting on the socket of `sk`, if it still has one.
-///
-/// # Safety
-///
-/// `sk` is valid.
-unsafe fn wake_all(sk: *mut bindings::sock) {
-    // SAFETY: `sk` is valid (caller guarantee); the helper reads its RCU-protected wait queue
-    // under the RCU read lock, as `sock_def_wakeup` does.
-    unsafe { bindings::sk_wake_up_all(sk) }
 }
 
 /// The `sk_data_ready` of sockets with a handler.
@@ -387,7 +377,7 @@ impl Socket {
     /// Sets `handler` to receive this socket's readiness events until
     /// [`clear_events`](Self::clear_events) or drop.
     ///
-    /// The socket's own callbacks keep running first, so blocking calls and
+    /// The socket's own callbacks keep running after the handler's, so blocking calls and
     /// [`wait_ready`](Self::wait_ready) still work. The socket holds
     /// `handler` until then: a handler that holds the socket itself forms a
     /// cycle that `clear_events` breaks. Sockets accepted from this one start

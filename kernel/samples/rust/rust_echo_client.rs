@@ -9,35 +9,14 @@
 //! or the connection fails, and the result is logged either way.
 
 use kernel::{
-    net::{addr::InetSocketAddr, namespace::Namespace, socket::Shutdown, tcp::TcpStream},
+    net::{
+        addr::{InetSocketAddr, IpAddr, Ipv4Addr},
+        namespace::Namespace,
+        socket::Shutdown,
+        tcp::TcpStream,
+    },
     prelude::*,
 };
-
-#[path = "module_params.rs"]
-mod params;
-
-params::module_param!(
-    ADDRESS: *mut kernel::ffi::c_char = params::charp_default(c"127.0.0.1"),
-    "address",
-    param_ops_charp,
-    "charp",
-    "IPv4 or IPv6 address of the echo server",
-);
-params::module_param!(
-    PORT: u16 = 7,
-    "port",
-    param_ops_ushort,
-    "ushort",
-    "TCP port of the echo server",
-);
-params::module_param!(SIZE: u32 = 65536, "size", param_ops_uint, "uint", "bytes to send and check");
-params::module_param!(
-    CHUNK: u32 = 16384,
-    "chunk",
-    param_ops_uint,
-    "uint",
-    "bytes in flight at a time (1..65536)",
-);
 
 module! {
     type: EchoClient,
@@ -45,6 +24,24 @@ module! {
     authors: ["knet developers"],
     description: "Echo client written with kernel::net: checks an echo byte for byte",
     license: "GPL",
+    params: {
+        address: IpAddr {
+            default: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            description: "IPv4 or IPv6 address of the echo server",
+        },
+        port: u16 {
+            default: 7,
+            description: "TCP port of the echo server",
+        },
+        size: usize {
+            default: 65536,
+            description: "bytes to send and check",
+        },
+        chunk: usize {
+            default: 16384,
+            description: "bytes in flight at a time (1..65536)",
+        },
+    },
 }
 
 /// Largest chunk. One chunk is sent, then read back: the whole echo of a
@@ -57,14 +54,6 @@ struct EchoClient;
 /// The byte at offset `i` of the pattern: not periodic in any power of two.
 fn pattern(i: usize) -> u8 {
     (i.wrapping_mul(7).wrapping_add(i >> 9) % 253) as u8
-}
-
-fn server_address() -> Result<InetSocketAddr> {
-    // SAFETY: `ADDRESS` and `PORT` are read-only parameters set before init.
-    let (text, port) = unsafe { (params::charp(ADDRESS), PORT) };
-    let text = text.to_str().map_err(|_| EINVAL)?;
-    let ip: core::net::IpAddr = text.parse().map_err(|_| EINVAL)?;
-    Ok(InetSocketAddr::new(ip, port))
 }
 
 /// Sends `size` pattern bytes and checks the echo; returns the first mismatch offset as `EIO`.
@@ -96,9 +85,12 @@ fn check_echo(stream: &TcpStream, size: usize, chunk: usize) -> Result {
 
 impl kernel::Module for EchoClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let addr = server_address()?;
-        // SAFETY: Read-only parameters set before init.
-        let (size, chunk) = unsafe { (SIZE as usize, CHUNK as usize) };
+        let addr = InetSocketAddr::new(
+            module_parameters::address.value(),
+            module_parameters::port.value(),
+        );
+        let size = module_parameters::size.value();
+        let chunk = module_parameters::chunk.value();
         if chunk == 0 || chunk > MAX_CHUNK {
             pr_err!("chunk={} is out of range (1..{})\n", chunk, MAX_CHUNK);
             return Err(EINVAL);

@@ -35,7 +35,7 @@ use core::{
 };
 use kernel::{
     net::{
-        addr::InetSocketAddr,
+        addr::{InetSocketAddr, IpAddr, Ipv4Addr},
         events::SocketEvents,
         namespace::Namespace,
         socket::Shutdown,
@@ -46,37 +46,10 @@ use kernel::{
     prelude::*,
     sync::{Arc, CondVar, Mutex},
     time::msecs_to_jiffies,
-    workqueue::{impl_has_work, new_work, HasWork, OwnedQueue, Queue, QueueFlags, Work, WorkItem},
+    workqueue::{
+        impl_has_work, new_work, HasWork, OwnedQueue, QueueFlags, QueueHandle, Work, WorkItem,
+    },
 };
-
-#[path = "module_params.rs"]
-mod params;
-
-params::module_param!(
-    ADDRESS: *mut kernel::ffi::c_char = params::charp_default(c"0.0.0.0"),
-    "address",
-    param_ops_charp,
-    "charp",
-    "IPv4 or IPv6 address to listen on",
-);
-params::module_param!(TCP_PORT: u16 = 7, "tcp_port", param_ops_ushort, "ushort", "TCP port");
-params::module_param!(UDP_PORT: u16 = 7, "udp_port", param_ops_ushort, "ushort", "UDP port");
-params::module_param!(BACKLOG: u32 = 64, "backlog", param_ops_uint, "uint", "TCP listen backlog");
-params::module_param!(
-    MAX_CONNS: u32 = 64,
-    "max_conns",
-    param_ops_uint,
-    "uint",
-    "maximum concurrent TCP connections",
-);
-
-params::module_param!(
-    EVENTS: u32 = 0,
-    "events",
-    param_ops_uint,
-    "uint",
-    "1: serve TCP event-driven (readiness callbacks, non-blocking sockets)",
-);
 
 module! {
     type: EchoServer,
@@ -84,6 +57,32 @@ module! {
     authors: ["knet developers"],
     description: "TCP and UDP echo server written with kernel::net",
     license: "GPL",
+    params: {
+        address: IpAddr {
+            default: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            description: "IPv4 or IPv6 address to listen on",
+        },
+        tcp_port: u16 {
+            default: 7,
+            description: "TCP port",
+        },
+        udp_port: u16 {
+            default: 7,
+            description: "UDP port",
+        },
+        backlog: u32 {
+            default: 64,
+            description: "TCP listen backlog",
+        },
+        max_conns: usize {
+            default: 64,
+            description: "maximum concurrent TCP connections",
+        },
+        events: bool {
+            default: false,
+            description: "serve TCP event-driven (readiness callbacks, non-blocking sockets)",
+        },
+    },
 }
 
 const TCP_BUFFER: usize = 16 * 1024;
@@ -118,7 +117,8 @@ struct Shared {
     backoff: CondVar,
     stopping: AtomicBool,
     stats: Stats,
-    queue: QueuePtr,
+    /// The module's workqueue, which [`EchoServer`] owns and destroys on unload.
+    queue: QueueHandle,
     /// TCP is served event-driven (`events=1`).
     events: bool,
 }
@@ -166,7 +166,7 @@ impl WorkItem for Connection {
 /// readiness callbacks run in softirq context, where queueing is all they do.
 struct Ready<T> {
     work: Arc<T>,
-    queue: QueuePtr,
+    queue: QueueHandle,
 }
 
 impl<T> SocketEvents for Ready<T>
@@ -175,7 +175,7 @@ where
 {
     fn data_ready(&self) {
         // Already queued (and not yet running) is fine: it will see this event.
-        let _ = self.queue.get().enqueue(self.work.clone());
+        let _ = self.queue.enqueue(self.work.clone());
     }
 
     fn write_space(&self) {
@@ -216,58 +216,28 @@ impl WorkItem for Loop {
     }
 }
 
-/// The module's workqueue as its workers see it: the module owns the queue
-/// ([`EchoServer::queue`]) and destroys it on unload, which cannot be done by
-/// a worker (the last reference to shared state may go in one, and a queue
-/// cannot be destroyed from its own work item).
-#[derive(Clone, Copy)]
-struct QueuePtr(*const Queue);
-
-// SAFETY: `Queue` is `Sync`; the pointer is only dereferenced as `&Queue`.
-unsafe impl Send for QueuePtr {}
-// SAFETY: As above.
-unsafe impl Sync for QueuePtr {}
-
-impl QueuePtr {
-    fn get(&self) -> &Queue {
-        // SAFETY: The queue is destroyed only on unload, after every work item has returned
-        // and every readiness handler was cleared (the only users of this pointer).
-        unsafe { &*self.0 }
-    }
-}
-
 struct EchoServer {
     shared: Arc<Shared>,
     queue: Option<OwnedQueue>,
 }
 
-fn listen_address(port: u16) -> Result<InetSocketAddr> {
-    // SAFETY: `ADDRESS` is a read-only `charp` parameter set before init.
-    let text = unsafe { params::charp(ADDRESS) }
-        .to_str()
-        .map_err(|_| EINVAL)?;
-    let ip: core::net::IpAddr = text.parse().map_err(|_| {
-        pr_err!("address={} is not an IPv4 or IPv6 address\n", text);
-        EINVAL
-    })?;
-    Ok(InetSocketAddr::new(ip, port))
-}
-
 impl kernel::Module for EchoServer {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: Read-only parameters, set before init.
-        let (tcp_port, udp_port, backlog, max_conns, events) =
-            unsafe { (TCP_PORT, UDP_PORT, BACKLOG, MAX_CONNS, EVENTS != 0) };
+        let address = module_parameters::address.value();
+        let udp_port = module_parameters::udp_port.value();
+        let max_conns = module_parameters::max_conns.value();
+        let events = module_parameters::events.value();
         let ns = Namespace::init();
-        let tcp_addr = listen_address(tcp_port)?;
-        let listener = TcpListener::bind(ns, &tcp_addr, backlog)?;
-        let udp = UdpSocket::bind(ns, &listen_address(udp_port)?)?;
-        let mut slots = KVec::with_capacity(max_conns as usize, GFP_KERNEL)?;
+        let tcp_addr = InetSocketAddr::new(address, module_parameters::tcp_port.value());
+        let listener = TcpListener::bind(ns, &tcp_addr, module_parameters::backlog.value())?;
+        let udp = UdpSocket::bind(ns, &InetSocketAddr::new(address, udp_port))?;
+        let mut slots = KVec::with_capacity(max_conns, GFP_KERNEL)?;
         for _ in 0..max_conns {
             slots.push(None, GFP_KERNEL)?;
         }
         let queue = OwnedQueue::new(c"rust_echo_server", QueueFlags::UNBOUND, 0)?;
-        let workers_queue = QueuePtr(&*queue);
+        // Taken before `pin_init!`, whose initialiser would move `queue`.
+        let handle = queue.handle();
         let shared = Arc::pin_init(
             pin_init!(Shared {
                 listener,
@@ -276,7 +246,7 @@ impl kernel::Module for EchoServer {
                 backoff <- new_condvar!("rust_echo_server::backoff"),
                 stopping: AtomicBool::new(false),
                 stats: Stats::default(),
-                queue: workers_queue,
+                queue: handle,
                 events,
             }),
             GFP_KERNEL,
@@ -290,14 +260,14 @@ impl kernel::Module for EchoServer {
             shared.listener.set_nonblocking(true);
             let ready = Ready {
                 work: accept.clone(),
-                queue: workers_queue,
+                queue: shared.queue.clone(),
             };
             shared
                 .listener
                 .as_socket()
                 .set_events(Arc::new(ready, GFP_KERNEL)?)?;
             // For connections that came before the handler.
-            let _ = shared.queue.get().enqueue(accept);
+            let _ = shared.queue.enqueue(accept);
         } else {
             spawn(&shared, accept_loop)?;
         }
@@ -328,7 +298,7 @@ fn new_loop(shared: &Arc<Shared>, body: fn(&Arc<Shared>)) -> Result<Arc<Loop>> {
 /// Runs `body` with the shared state on the module's workqueue.
 fn spawn(shared: &Arc<Shared>, body: fn(&Arc<Shared>)) -> Result {
     // A new work item is never already queued.
-    let _ = shared.queue.get().enqueue(new_loop(shared, body)?);
+    let _ = shared.queue.enqueue(new_loop(shared, body)?);
     Ok(())
 }
 
@@ -407,7 +377,7 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
     };
     shared.stats.connections.fetch_add(1, Ordering::Relaxed);
     // A new work item is never already queued.
-    let _ = shared.queue.get().enqueue(conn);
+    let _ = shared.queue.enqueue(conn);
 }
 
 /// Makes `conn` non-blocking and queues its work item whenever it is ready.
@@ -418,7 +388,7 @@ fn watch(shared: &Shared, conn: &Arc<Connection>) -> Result {
     conn.stream.set_nonblocking(true);
     let ready = Ready {
         work: conn.clone(),
-        queue: shared.queue,
+        queue: shared.queue.clone(),
     };
     conn.stream
         .as_socket()

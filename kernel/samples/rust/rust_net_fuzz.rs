@@ -17,10 +17,9 @@
 //! runs, so a report is replayed with `seed=<that seed> seeds=1`. Loading
 //! succeeds when every seed finished; the totals are logged.
 //!
-//! Besides reading its parameters, the module has no `unsafe`. Traffic stays
-//! on loopback: IP addresses are loopback or unspecified, and raw, packet
-//! and netlink sockets only send in the fuzzer's own namespaces (which have
-//! only a loopback device).
+//! The module has no `unsafe`. Traffic stays on loopback: IP addresses are
+//! loopback or unspecified, and raw, packet and netlink sockets only send in
+//! the fuzzer's own namespaces (which have only a loopback device).
 
 use core::{
     mem::MaybeUninit,
@@ -47,21 +46,26 @@ use kernel::{
     workqueue::{self, impl_has_work, new_work, Work, WorkItem},
 };
 
-// Shared with the echo samples; this module has no text parameter for `charp`.
-#[allow(dead_code)]
-#[path = "module_params.rs"]
-mod params;
-
-params::module_param!(SEED: u64 = 1, "seed", param_ops_ullong, "ullong", "first seed");
-params::module_param!(SEEDS: u32 = 8, "seeds", param_ops_uint, "uint", "number of seeds to run");
-params::module_param!(OPS: u32 = 500, "ops", param_ops_uint, "uint", "operations per seed");
-
 module! {
     type: NetFuzz,
     name: "rust_net_fuzz",
     authors: ["knet developers"],
     description: "Random sequences of safe kernel::net calls",
     license: "GPL",
+    params: {
+        seed: u64 {
+            default: 1,
+            description: "first seed",
+        },
+        seeds: u32 {
+            default: 8,
+            description: "number of seeds to run",
+        },
+        ops: u32 {
+            default: 500,
+            description: "operations per seed",
+        },
+    },
 }
 
 /// Socket slots: small, so operations often meet the sockets others made.
@@ -698,8 +702,9 @@ struct NetFuzz;
 
 impl kernel::Module for NetFuzz {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: Read-only parameters, set before init.
-        let (first, seeds, ops) = unsafe { (SEED, SEEDS, OPS) };
+        let first = module_parameters::seed.value();
+        let seeds = module_parameters::seeds.value();
+        let ops = module_parameters::ops.value();
         let mut total = Totals::default();
         for seed in first..first.saturating_add(seeds.into()) {
             pr_info!("seed {:#x}: {} operations\n", seed, ops);

@@ -187,9 +187,13 @@ are shared.`,
     subject: 'rust: net: add echo server and client samples',
     body: `The first users of kernel::net, and what the benchmarks measure against
 the same server written in C: a TCP and UDP echo server with one work
-item per connection on a workqueue of its own, and a client that checks
-an echo byte for byte when it loads.`,
-    files: ['samples/rust/module_params.rs', 'samples/rust/rust_echo_server.rs', 'samples/rust/rust_echo_client.rs'],
+item per connection on a workqueue of its own (or, with events=1,
+readiness callbacks that queue a connection's work item when its socket
+is ready), and a client that checks an echo byte for byte when it loads.
+Neither has unsafe: their parameters, the listening address included,
+are module! parameters, and work items queue more work through a
+QueueHandle.`,
+    files: ['samples/rust/rust_echo_server.rs', 'samples/rust/rust_echo_client.rs'],
     before: '0003-rust-net-add-echo-samples-to-the-build.patch',
   },
   {
@@ -301,7 +305,12 @@ What is included:
   sk_callback_lock, as nvme-tcp and sunrpc do), a readiness query and a
   wait with a timeout, for event-driven servers;
 - KUnit tests on real loopback sockets, an API fuzzer sample, and echo
-  server and client samples.
+  server and client samples;
+- two additions outside net that keep the samples free of unsafe:
+  OwnedQueue, a workqueue of the module's own, with QueueHandle for work
+  items and softirq callbacks that queue more work (RCU keeps it from
+  reaching a queue being destroyed); and module! parameters of any
+  ModuleParam type (an IP address parameter among them).
 
 What is left out: sendpage/splice and user-iterator paths, protocol-level
 getters (do_sock_getsockopt takes kernel buffers only for SOL_SOCKET),
@@ -341,6 +350,7 @@ side (Rust/C throughput ratios 0.99 to 1.00 under QEMU -icount, on 6.12).
 The same code is kept working on 6.12 LTS with a small backport patch.
 
 Based on ${base}.
+There is no base-commit: line: that tarball records no upstream commit.
 
 The ${count} patches apply with git am onto that tree.`;
   return { subject, body };

@@ -137,8 +137,9 @@ interface OverlayState {
 export interface SyncResult { written: string[]; removed: string[]; restored: string[] }
 
 /**
- * Makes `tree` equal to pristine + overlay files + patches. `stateDir` keeps
- * the pristine copies of patched files and the list of managed files.
+ * Makes `tree` equal to pristine + overlay files + patches (which may also
+ * create files, as the 6.12 backport does). `stateDir` keeps the pristine
+ * copies of patched files and the list of managed files.
  */
 export async function syncOverlay(tree: string, overlayDir: string, patchesDir: string, stateDir: string): Promise<SyncResult> {
   mkdirSync(join(stateDir, 'orig'), { recursive: true });
@@ -167,10 +168,12 @@ export async function syncOverlay(tree: string, overlayDir: string, patchesDir: 
   // Build the desired content in a scratch tree: originals, then overlay, then patches.
   const scratch = mkdtempSync(join(tmpdir(), 'knet-overlay-'));
   const desired = new Map<string, Buffer>();
+  const created: string[] = [];
   try {
     for (const rel of patched) {
       const orig = original(rel);
-      if (orig === undefined) throw new UserError(`patch target ${rel} does not exist in the pristine tree`);
+      // Not upstream and not an overlay file: a file the patch creates (patch says so if it does not).
+      if (orig === undefined) { created.push(rel); continue; }
       mkdirSync(dirname(join(scratch, rel)), { recursive: true });
       writeFileSync(join(scratch, rel), orig);
     }
@@ -209,7 +212,8 @@ export async function syncOverlay(tree: string, overlayDir: string, patchesDir: 
       result.restored.push(rel);
     }
   }
-  const next: OverlayState = { added: overlay, patched };
+  // Files the patches create are removed like overlay files when they go.
+  const next: OverlayState = { added: [...overlay, ...created], patched: patched.filter((f) => !created.includes(f)) };
   writeFileSync(stateFile, JSON.stringify(next, null, 2));
   return result;
 }

@@ -172,3 +172,22 @@ test('a series file is one patch name a line, with # comments and blank lines', 
   assert.throws(() => parseSeries('a.patch\n# x\na.patch\n', ['a.patch'], 'series'), /series:3: a\.patch is listed twice/);
   assert.deepEqual(parseSeries('', [], 'series'), []);
 });
+
+test('a patch may create a file (the backport does); it goes when the patch stops creating it', async () => {
+  const f = fixture();
+  addPatch(f.patches, '0001-new.patch', `From: knet
+Subject: [PATCH] add a file
+
+--- a/samples/rust/module_params.rs
++++ b/samples/rust/module_params.rs
+@@ -0,0 +1 @@
++// params
+`);
+  const r = await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.deepEqual(r.written, ['samples/rust/module_params.rs']);
+  assert.equal(readFileSync(join(f.tree, 'samples/rust/module_params.rs'), 'utf8'), '// params\n');
+  removePatch(f.patches, '0001-new.patch');
+  const again = await syncOverlay(f.tree, f.overlay, f.patches, f.state);
+  assert.deepEqual(again.removed, ['samples/rust/module_params.rs']);
+  assert.equal(existsSync(join(f.tree, 'samples/rust/module_params.rs')), false);
+});

@@ -17,10 +17,12 @@ use super::family::AddressFamily;
 use crate::{
     bindings,
     error::{code::*, Error, Result},
+    module_param::ModuleParam,
+    str::BStr,
 };
 use core::{fmt, mem::offset_of, mem::size_of, mem::MaybeUninit, str::FromStr};
 
-pub use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
 /// An IPv4 or IPv6 socket address: the `core::net` type, which TCP and UDP use.
 ///
@@ -31,6 +33,29 @@ pub type InetSocketAddr = core::net::SocketAddr;
 impl From<core::net::AddrParseError> for Error {
     fn from(_: core::net::AddrParseError) -> Self {
         EINVAL
+    }
+}
+
+/// An IP address as a module parameter: `address=192.0.2.1` or
+/// `address=2001:db8::1`. Anything else fails the module's load with
+/// `EINVAL`, before its `init` runs.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::module_param::ModuleParam;
+/// use kernel::net::addr::{IpAddr, Ipv6Addr};
+/// use kernel::str::BStr;
+///
+/// let ip = IpAddr::try_from_param_arg(BStr::from_bytes(b"::1"))?;
+/// assert_eq!(ip, IpAddr::V6(Ipv6Addr::LOCALHOST));
+/// assert_eq!(IpAddr::try_from_param_arg(BStr::from_bytes(b"127.0.0.1:7")).err(), Some(EINVAL));
+/// assert_eq!(IpAddr::try_from_param_arg(BStr::from_bytes(b"\xff")).err(), Some(EINVAL));
+/// # Ok::<(), Error>(())
+/// ```
+impl ModuleParam for IpAddr {
+    fn try_from_param_arg(arg: &BStr) -> Result<Self> {
+        Ok(core::str::from_utf8(arg)?.parse()?)
     }
 }
 

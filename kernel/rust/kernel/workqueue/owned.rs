@@ -8,10 +8,23 @@
 //! workqueue: its work items then do not compete with the rest of the system
 //! on the shared queues, they show up under the module's name, and dropping
 //! the queue waits for all of them, which is what unloading needs.
+//!
+//! Work items and readiness callbacks that queue more work cannot borrow the
+//! owner (it may be dropped while they run), so they hold a [`QueueHandle`]:
+//! it reaches the queue under RCU, and refuses work once the owner has begun
+//! to destroy the queue.
 
-use super::Queue;
-use crate::{bindings, prelude::*};
-use core::{ops, ptr::NonNull};
+use super::{Queue, RawWorkItem};
+use crate::{
+    bindings,
+    prelude::*,
+    sync::{rcu, Arc},
+};
+use core::{
+    ops,
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicPtr, Ordering},
+};
 
 /// Flags of a new workqueue (`WQ_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,7 +61,8 @@ impl ops::BitOr for QueueFlags {
 /// # Invariants
 ///
 /// `ptr` points to a workqueue allocated by [`OwnedQueue::new`], owned by
-/// this object and destroyed on drop.
+/// this object and destroyed on drop. Until then, `published` holds the same
+/// pointer.
 ///
 /// # Examples
 ///
@@ -68,7 +82,11 @@ impl ops::BitOr for QueueFlags {
 /// ```
 pub struct OwnedQueue {
     ptr: NonNull<bindings::workqueue_struct>,
+    published: Arc<Published>,
 }
+
+/// The queue as its handles see it: null once its owner has begun to destroy it.
+struct Published(AtomicPtr<bindings::workqueue_struct>);
 
 // SAFETY: A workqueue may be used and destroyed from any task.
 unsafe impl Send for OwnedQueue {}
@@ -85,6 +103,8 @@ impl OwnedQueue {
             return Err(EINVAL);
         }
         let max_active = i32::try_from(max_active)?;
+        // Allocated first: nothing to undo if it fails.
+        let published = Arc::new(Published(AtomicPtr::new(ptr::null_mut())), GFP_KERNEL)?;
         // SAFETY: The format is a literal `%s` and `name` a NUL-terminated string for it, which
         // the workqueue copies; flags and the bounded `max_active` are plain values.
         let ptr = unsafe {
@@ -95,10 +115,19 @@ impl OwnedQueue {
                 name.as_char_ptr(),
             )
         };
-        // INVARIANT: A non-null result is a workqueue that nothing else refers to: we own it.
-        Ok(Self {
-            ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
-        })
+        // INVARIANT: A non-null result is a workqueue that nothing else refers to: we own it,
+        // and `published` is set to it.
+        let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
+        published.0.store(ptr.as_ptr(), Ordering::Relaxed);
+        Ok(Self { ptr, published })
+    }
+
+    /// Returns a handle that queues work on this queue from anywhere, for
+    /// as long as the queue exists.
+    pub fn handle(&self) -> QueueHandle {
+        QueueHandle {
+            published: self.published.clone(),
+        }
     }
 }
 
@@ -114,10 +143,80 @@ impl ops::Deref for OwnedQueue {
 
 impl Drop for OwnedQueue {
     fn drop(&mut self) {
-        // SAFETY: We own the workqueue (type invariant). Work can only be queued on it through a
-        // `&Queue` borrowed from `self`, so none is queued from outside during the drain that
-        // `destroy_workqueue` starts with; work items running on it may still queue more, which
-        // the drain waits for.
+        // Handles refuse work from here on. The store is ordered before the grace period below,
+        // so a handle that still sees the queue is in a read-side section the wait covers.
+        self.published.0.store(ptr::null_mut(), Ordering::Relaxed);
+        // SAFETY: No requirements; dropping a workqueue sleeps anyway.
+        unsafe { bindings::synchronize_rcu() };
+        // SAFETY: We own the workqueue (type invariant). Outside work can only be queued on it
+        // through a `&Queue` borrowed from `self` or through a handle, and every handle has
+        // finished with it (the grace period above), so none is queued from outside during the
+        // drain that `destroy_workqueue` starts with; work items running on it may still queue
+        // more through a `&Queue` they were given, which the drain waits for.
         unsafe { bindings::destroy_workqueue(self.ptr.as_ptr()) };
+    }
+}
+
+/// Queues work on an [`OwnedQueue`] without borrowing it: what work items
+/// and readiness callbacks (softirq context) hold to queue more work.
+///
+/// A handle may outlive its queue. Once the owner drops the queue, the
+/// handle refuses work and gives it back, so nothing is queued on a queue
+/// that is being or has been destroyed.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::sync::Arc;
+/// use kernel::workqueue::{impl_has_work, new_work, OwnedQueue, QueueFlags, Work, WorkItem};
+///
+/// #[pin_data]
+/// struct Tick {
+///     #[pin]
+///     work: Work<Tick>,
+/// }
+///
+/// impl_has_work! {
+///     impl HasWork<Self> for Tick { self.work }
+/// }
+///
+/// impl WorkItem for Tick {
+///     type Pointer = Arc<Tick>;
+///
+///     fn run(_this: Arc<Tick>) {}
+/// }
+///
+/// let queue = OwnedQueue::new(c"rust_doc_wq", QueueFlags::UNBOUND, 0)?;
+/// let handle = queue.handle();
+/// let tick = Arc::pin_init(pin_init!(Tick { work <- new_work!("Tick::work") }), GFP_KERNEL)?;
+/// assert!(matches!(handle.enqueue(tick.clone()), Ok(Ok(()))));
+/// // Waits for `tick` to run, then destroys the queue.
+/// drop(queue);
+/// // The handle outlived the queue: the work comes back.
+/// assert!(handle.enqueue(tick).is_err());
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone)]
+pub struct QueueHandle {
+    published: Arc<Published>,
+}
+
+impl QueueHandle {
+    /// Queues `w` as [`Queue::enqueue`] does, or gives it back in `Err` if
+    /// the queue's owner has begun to destroy it. Does not sleep: callable
+    /// in atomic context.
+    pub fn enqueue<W, const ID: u64>(&self, w: W) -> Result<W::EnqueueOutput, W>
+    where
+        W: RawWorkItem<ID> + Send + 'static,
+    {
+        let _read = rcu::read_lock();
+        let queue = self.published.0.load(Ordering::Relaxed);
+        if queue.is_null() {
+            return Err(w);
+        }
+        // SAFETY: The owner nulls `published` and waits for an RCU grace period before it
+        // destroys the queue. We saw the queue inside a read-side section that lasts until
+        // `_read` is dropped, after the reference below is gone, so the queue lives that long.
+        Ok(unsafe { Queue::from_raw(queue) }.enqueue(w))
     }
 }

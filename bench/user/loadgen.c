@@ -7,6 +7,10 @@
  *   loadgen rr      HOST PORT COUNT CONNS    COUNT 64-byte round trips on each of CONNS connections
  *   loadgen udp     HOST PORT COUNT SIZE     COUNT datagram round trips of SIZE bytes
  *   loadgen connect HOST PORT COUNT          COUNT x (connect, one 64-byte exchange, close)
+ *   loadgen hold    HOST PORT CONNS ACTIVE COUNT [WORKQUEUE]
+ *                                            CONNS connections held open, each pinged once;
+ *                                            ACTIVE of them then do COUNT 64-byte round trips;
+ *                                            kworkers counted are those that ran WORKQUEUE's items
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -18,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -130,41 +136,71 @@ static void resolve(const char *host, int port)
 	}
 }
 
-static int dial(int type)
+/* A connected socket, or -1 with errno set; hold reports how far it got instead of dying. */
+static int try_dial(int type)
 {
 	int fd = socket(target.ss_family, type, 0), one = 1;
 
 	if (fd < 0)
-		die("socket");
+		return -1;
 	if (type == SOCK_STREAM)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&target, target_len) < 0)
+	if (connect(fd, (struct sockaddr *)&target, target_len) < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static int dial(int type)
+{
+	int fd = try_dial(type);
+
+	if (fd < 0)
 		die("connect");
 	return fd;
 }
 
-static void read_exact(int fd, char *buf, size_t len)
+/* 0 once len bytes are in; -1 on EOF, error or receive timeout. */
+static int try_read_exact(int fd, char *buf, size_t len)
 {
 	while (len) {
 		ssize_t n = recv(fd, buf, len, 0);
 
 		if (n <= 0)
-			die("recv");
+			return -1;
 		buf += n;
 		len -= n;
 	}
+	return 0;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+static void read_exact(int fd, char *buf, size_t len)
+{
+	if (try_read_exact(fd, buf, len))
+		die("recv");
+}
+
+static int try_write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
 		if (n <= 0)
-			die("send");
+			return -1;
 		buf += n;
 		len -= n;
 	}
+	return 0;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	if (try_write_all(fd, buf, len))
+		die("send");
 }
 
 struct bulk { int fd; long long bytes; };
@@ -290,17 +326,303 @@ static void connect_rate(long count)
 	       count, secs, count / secs, allocs);
 }
 
+/*
+ * Held connections: how a server copes with many open connections of which
+ * few are busy. A server that gives every connection a thread or a work item
+ * pays a stack for each, idle or not; an event-driven one pays a socket.
+ */
+#define HOLD_PING_SECONDS 20	/* for every connection's first round trip */
+#define HOLD_RCVTIMEO 10	/* per round trip of the active phase */
+
+/* Every connection needs a descriptor; the default soft limit is 1024. */
+static void raise_nofile(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		perror("loadgen: getrlimit RLIMIT_NOFILE");
+		exit(1);
+	}
+	if (rl.rlim_cur >= want && rl.rlim_max >= want)
+		return;
+	if (rl.rlim_cur < want)
+		rl.rlim_cur = want;
+	if (rl.rlim_max < want)
+		rl.rlim_max = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		fprintf(stderr, "loadgen: cannot raise RLIMIT_NOFILE to %llu: %s\n",
+			(unsigned long long)want, strerror(errno));
+		exit(1);
+	}
+}
+
+/*
+ * Kernel memory that grows with connections, in kB: slab (sockets, work
+ * items), kernel stacks (one per thread or kernel worker) and page tables.
+ * Loopback puts both ends in this kernel; the client's share is the same
+ * whatever the server. -1 when /proc/meminfo is unreadable.
+ */
+static long long kernel_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256], key[64];
+	long long sum = 0, kb;
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^:]: %lld", key, &kb) != 2)
+			continue;
+		if (!strcmp(key, "Slab") || !strcmp(key, "KernelStack") || !strcmp(key, "PageTables")) {
+			sum += kb;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == 3 ? sum : -1;
+}
+
+/*
+ * Kernel workers that ran work items of workqueue `wq`: a kworker's comm
+ * ends in "+wq" while it runs one of its items and "-wq" after, until it
+ * runs another queue's. This counts the workers a server needed, not the
+ * idle ones other runs left behind. 0 without a workqueue name, -1 without
+ * /proc.
+ */
+static int kworkers(const char *wq)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t len = wq ? strlen(wq) : 0;
+	int count = 0;
+
+	if (!len)
+		return 0;
+	d = opendir("/proc");
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[300], comm[64];
+		int fd, n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;	/* exited meanwhile */
+		n = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		comm[n] = 0;
+		if (comm[n - 1] == '\n')
+			comm[--n] = 0;
+		if (!strncmp(comm, "kworker", 7) && (size_t)n > len &&
+		    !strcmp(comm + n - len, wq) && strchr("+-", comm[n - len - 1]))
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+
+/*
+ * One 64-byte round trip on every connection, all in flight at once and
+ * collected with epoll in this thread. Returns how many answered by the
+ * deadline; got[i] == 64 marks connection i served. A server that accepts
+ * but parks connections behind busy workers leaves them unanswered.
+ */
+static int ping_all(const int *fds, unsigned char *got, int conns)
+{
+	struct epoll_event ev, events[256];
+	char out[64] = "knet", in[64];
+	int ep = epoll_create1(EPOLL_CLOEXEC), pending = 0, served = 0;
+
+	if (ep < 0)
+		die("epoll_create1");
+	for (int i = 0; i < conns; i++) {
+		got[i] = 0;
+		/*
+		 * MSG_DONTWAIT, not O_NONBLOCK: the active phase wants these
+		 * sockets blocking. 64 bytes always fit a fresh socket's
+		 * buffer; a failed send means the connection is already gone.
+		 */
+		if (send(fds[i], out, sizeof(out), MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(out))
+			continue;
+		ev.events = EPOLLIN;
+		ev.data.u32 = i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			die("epoll_ctl");
+		pending++;
+	}
+
+	double deadline = now() + HOLD_PING_SECONDS;
+
+	while (pending) {
+		double left = deadline - now();
+		int n;
+
+		if (left <= 0)
+			break;
+		n = epoll_wait(ep, events, 256, (int)(left * 1000) + 1);
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait");
+		for (int k = 0; k < n; k++) {
+			int i = events[k].data.u32;
+			ssize_t r = recv(fds[i], in, sizeof(in) - got[i], MSG_DONTWAIT);
+
+			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (r > 0) {
+				got[i] += r;
+				if (got[i] < sizeof(in))
+					continue;	/* partial reply */
+				served++;
+			}
+			/* Answered in full, or EOF or error: no more to wait for. */
+			epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL);
+			pending--;
+		}
+	}
+	close(ep);
+	return served;
+}
+
+struct active {
+	int fd;
+	long count;
+	long done;	/* round trips completed */
+	int stalled;	/* stopped early: timed out, or the connection failed */
+};
+
+static void *active_conn(void *arg)
+{
+	struct active *a = arg;
+	char out[64] = "knet", in[64];
+
+	for (; a->done < a->count; a->done++) {
+		if (try_write_all(a->fd, out, sizeof(out)) || try_read_exact(a->fd, in, sizeof(in))) {
+			a->stalled = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void hold(int conns, int active, long count, const char *wq)
+{
+	struct timeval tv = { .tv_sec = HOLD_RCVTIMEO };
+	struct linger l = { 1, 0 };
+	int *fds = calloc(conns, sizeof(*fds));
+	unsigned char *got = calloc(conns, 1);
+	long long before, after, bytes_per_conn = -1, allocs = 0, ops = 0;
+	int served, workers, w, stalled = 0, i, k;
+	struct active *a;
+	pthread_attr_t attr;
+	pthread_t *t;
+	double secs = 0;
+
+	if (!fds || !got)
+		die("calloc");
+	raise_nofile((rlim_t)conns + 64);
+
+	before = kernel_kb();
+	for (i = 0; i < conns; i++) {
+		fds[i] = try_dial(SOCK_STREAM);
+		if (fds[i] < 0) {
+			fprintf(stderr, "loadgen: hold: connect failed after %d of %d connections: %s\n",
+				i, conns, strerror(errno));
+			exit(1);
+		}
+	}
+	served = ping_all(fds, got, conns);
+	/* Before anything walks /proc, whose inodes and dentries are slab too. */
+	after = kernel_kb();
+	if (before >= 0 && after >= 0)
+		bytes_per_conn = (after - before) * 1024 / conns;
+	workers = kworkers(wq);
+
+	if (active > served)
+		active = served;
+	a = calloc(active ? active : 1, sizeof(*a));
+	t = calloc(active ? active : 1, sizeof(*t));
+	if (!a || !t)
+		die("calloc");
+	/* Each thread its own served connection, one that answered its ping. */
+	for (i = 0, k = 0; k < active; i++) {
+		if (got[i] != 64)
+			continue;
+		a[k].fd = fds[i];
+		a[k].count = count;
+		/* A stuck server must not hang the run: the thread gives up and counts as stalled. */
+		if (setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+			die("setsockopt SO_RCVTIMEO");
+		k++;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	if (active) {
+		allocs_begin();
+		double start = now();
+
+		for (k = 0; k < active; k++) {
+			errno = pthread_create(&t[k], &attr, active_conn, &a[k]);
+			if (errno)
+				die("pthread_create");
+		}
+		for (k = 0; k < active; k++)
+			pthread_join(t[k], NULL);
+		secs = elapsed(start);
+		allocs = allocs_end();
+	}
+	for (k = 0; k < active; k++) {
+		ops += a[k].done;
+		stalled += a[k].stalled;
+	}
+	/* Again while every connection is still open: workers may have grown with the load. */
+	w = kworkers(wq);
+	if (w > workers)
+		workers = w;
+
+	/* Reset on close: no TIME_WAIT pile-up over repeated runs. */
+	for (i = 0; i < conns; i++) {
+		setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(fds[i]);
+	}
+	printf("{\"workload\":\"hold\",\"conns\":%d,\"served\":%d,\"unserved\":%d,\"active\":%d,\"stalled\":%d,"
+	       "\"ops\":%lld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"req/s\",\"allocs\":%lld,"
+	       "\"kworkers\":%d,\"bytes_per_conn\":%lld}\n",
+	       conns, served, conns - served, active, stalled, ops, secs,
+	       ops && secs > 0 ? ops / secs : 0, allocs, workers, bytes_per_conn);
+	pthread_attr_destroy(&attr);
+	free(t);
+	free(a);
+	free(got);
+	free(fds);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 5) {
-		fprintf(stderr, "usage: loadgen bulk|rr|udp|connect HOST PORT N [M]\n");
+	if (argc < 5 || (!strcmp(argv[1], "hold") && argc < 7)) {
+		fprintf(stderr, "usage: loadgen bulk|rr|udp|connect HOST PORT N [M]\n"
+				"       loadgen hold HOST PORT CONNS ACTIVE COUNT [WORKQUEUE]\n");
 		return 2;
 	}
 	resolve(argv[2], atoi(argv[3]));
 	long n = atol(argv[4]);
 	int m = argc > 5 ? atoi(argv[5]) : 1;
 
-	if (!strcmp(argv[1], "bulk"))
+	if (!strcmp(argv[1], "hold")) {
+		int active = atoi(argv[5]);
+		long count = atol(argv[6]);
+
+		if (n < 1 || n > 1000000 || active < 0 || count < 0) {
+			fprintf(stderr, "loadgen: hold needs 1 <= CONNS <= 1000000, ACTIVE >= 0, COUNT >= 0\n");
+			return 2;
+		}
+		hold(n, active, count, argc > 7 ? argv[7] : NULL);
+	} else if (!strcmp(argv[1], "bulk"))
 		bulk(n);
 	else if (!strcmp(argv[1], "rr"))
 		rr(n, m);

@@ -9,7 +9,7 @@ import { buildInitramfs, ExtraFile } from '../kernel/initramfs.js';
 import { Guest, READY } from '../guest/guest.js';
 import { run, stage, UserError, listFilesUnder } from '../util/run.js';
 import { findProblems, formatProblems } from '../guest/console.js';
-import { Sample, summarizeBench, renderTable, ratiosSvg, worstLine, BenchResult } from './benchreport.js';
+import { Sample, summarizeBench, renderTable, ratiosSvg, worstLine, eventsLine, BenchResult, HOLD_WORKLOAD, HoldStats } from './benchreport.js';
 
 export type Mode = 'wall' | 'icount';
 export const SERVERS = [
@@ -31,6 +31,69 @@ export function workloads(smoke: boolean): Workload[] {
     { name: 'udp_1400B', args: (p) => `udp 127.0.0.1 ${p} ${s(20000, 100)} 1400` },
     { name: 'tcp_connect', args: (p) => `connect 127.0.0.1 ${p} ${s(3000, 30)}` },
   ];
+}
+
+/** The held-connections workload: `conns` open, `active` of them doing `count` 64-byte round trips each. */
+export function holdSize(smoke: boolean): { conns: number; active: number; count: number } {
+  return smoke ? { conns: 200, active: 10, count: 10 } : { conns: 10000, active: 200, count: 100 };
+}
+
+/** A server of the held-connections workload, loaded for its run alone (the kernel memory per connection is then its own). */
+export interface HoldServer { name: string; start: string; stop: string; workqueue?: string }
+
+/**
+ * The servers of the held-connections workload, all on port 7: the
+ * event-driven Rust server, its C twin and a userspace epoll server, whose
+ * runs are compared; then the blocking Rust server, run once at the end to
+ * show how one worker per connection copes (its hundreds of idle kworkers
+ * would otherwise still be around in the other servers' runs).
+ */
+export function holdServers(conns: number): { compared: HoldServer[]; blocking: HoldServer } {
+  const kernel = `tcp_port=7 udp_port=7 max_conns=${conns + 100} backlog=1024`;
+  const rust = (events: string) => ({ start: `insmod /lib/modules/knet/rust_echo_server.ko ${kernel}${events}`, stop: 'rmmod rust_echo_server', workqueue: 'rust_echo_server' });
+  return {
+    compared: [
+      { name: 'rust', ...rust(' events=1') },
+      { name: 'c', start: `insmod /lib/modules/knet/c_echo_server.ko ${kernel} events=1`, stop: 'rmmod c_echo_server', workqueue: 'c_echo_server' },
+      { name: 'user', start: '(user_echo_server 7 epoll > /tmp/user_epoll.log 2>&1 & echo $! > /tmp/user_epoll.pid) && sleep 0.5 && grep -q listening /tmp/user_epoll.log',
+        stop: 'kill $(cat /tmp/user_epoll.pid) && while kill -0 $(cat /tmp/user_epoll.pid) 2>/dev/null; do sleep 0.1; done' },
+    ],
+    blocking: { name: 'rust_blocking', ...rust('') },
+  };
+}
+
+/** Runs the held-connections workload against each server in turn, loading and unloading it around the run. */
+async function runHold(guest: Guest, mode: Mode, reps: number, smoke: boolean): Promise<Sample[]> {
+  const size = holdSize(smoke);
+  const { compared, blocking } = holdServers(size.conns);
+  const once = async (server: HoldServer, conns: number, active: number, count: number) => {
+    const load = await guest.exec(server.start);
+    if (load.code !== 0) throw new UserError(`starting ${server.name} for ${HOLD_WORKLOAD} failed:\n${load.output}`);
+    try {
+      const r = await guest.exec(`loadgen hold 127.0.0.1 7 ${conns} ${active} ${count} ${server.workqueue ?? ''}`, 1800_000);
+      if (r.code !== 0) throw new UserError(`loadgen ${HOLD_WORKLOAD} against ${server.name} failed:\n${r.output}`);
+      return JSON.parse(r.output.trim().split('\n').pop() ?? '{}');
+    } finally {
+      const stop = await guest.exec(server.stop, 300_000);
+      if (stop.code !== 0) throw new UserError(`stopping ${server.name} failed:\n${stop.output}`);
+    }
+  };
+  const samples: Sample[] = [];
+  const measure = async (server: HoldServer, rep: number) => {
+    const result = await once(server, size.conns, size.active, size.count);
+    const hold: HoldStats = { conns: result.conns, served: result.served, stalled: result.stalled, kworkers: result.kworkers, bytesPerConn: result.bytes_per_conn };
+    samples.push({ mode, rep, workload: HOLD_WORKLOAD, server: server.name, rate: result.rate, unit: result.unit, ops: result.ops,
+      seconds: result.seconds, allocsPerOp: result.allocs < 0 || !result.ops ? Number.NaN : result.allocs / result.ops, hold });
+    process.stdout.write(`    ${mode} #${rep} ${HOLD_WORKLOAD.padEnd(20)} ${server.name.padEnd(13)} ${result.rate.toFixed(1)} ${result.unit}, ` +
+      `kworkers ${hold.kworkers}, bytes/conn ${hold.bytesPerConn.toFixed(0)}, served ${hold.served}/${hold.conns}\n`);
+  };
+  // Warm-up, as for the other workloads.
+  for (const server of compared) await once(server, 20, 2, 2);
+  for (let rep = 1; rep <= reps; rep++) {
+    for (let k = 0; k < compared.length; k++) await measure(compared[(k + rep - 1) % compared.length], rep);
+  }
+  await measure(blocking, 1);
+  return samples;
 }
 
 /** Builds the C module out of tree and the static userspace programs. */
@@ -94,6 +157,7 @@ async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, s
     }
     const unload = await guest.exec('rmmod rust_echo_server && rmmod c_echo_server');
     if (unload.code !== 0) throw new UserError(`unloading the servers failed:\n${unload.output}`);
+    samples.push(...await runHold(guest, mode, reps, smoke));
   } finally {
     await guest.shutdown();
   }
@@ -135,5 +199,7 @@ export async function benchCommand(o: { smoke: boolean; reps: number; modes: Mod
   console.log(`samples: ${join(OUT_DIR, 'bench', 'bench.json')}; chart: ${join(OUT_DIR, 'bench', 'ratios.svg')}`);
   if (!existsSync(join(OUT_DIR, 'bench', 'ratios.svg'))) return 1;
   console.log(worstLine(result));
+  const events = eventsLine(result);
+  if (events) console.log(events);
   return 0;
 }

@@ -12,9 +12,27 @@ export interface Sample {
   ops: number;
   seconds: number;
   allocsPerOp: number;
+  /** Only in the held-connections workload ({@link HOLD_WORKLOAD}). */
+  hold?: HoldStats;
 }
 
-export interface Cell { median: number; min: number; max: number; spreadPct: number; allocsPerOp: number; n: number }
+/** The workload of many held connections, few active: what event-driven servers are for. */
+export const HOLD_WORKLOAD = 'tcp_rr_64B_10k';
+
+/** What `loadgen hold` measures besides the rate. */
+export interface HoldStats {
+  conns: number;
+  /** Connections that answered one round trip within the deadline. */
+  served: number;
+  /** Active connections whose round trips timed out. */
+  stalled: number;
+  /** Kernel workers (kworker threads) alive while the connections were held. */
+  kworkers: number;
+  /** Growth of slab, kernel stacks and page tables per held connection (both ends of each). */
+  bytesPerConn: number;
+}
+
+export interface Cell { median: number; min: number; max: number; spreadPct: number; allocsPerOp: number; n: number; hold?: HoldStats }
 
 export interface WorkloadSummary {
   mode: string;
@@ -39,7 +57,16 @@ function cell(samples: Sample[]): Cell {
   const med = median(rates);
   const min = Math.min(...rates);
   const max = Math.max(...rates);
-  return { median: med, min, max, spreadPct: med ? ((max - min) / med) * 100 : 0, allocsPerOp: median(samples.map((s) => s.allocsPerOp)), n: samples.length };
+  const held = samples.flatMap((s) => (s.hold ? [s.hold] : []));
+  // The worst repetition for workers, stalls and coverage; the median for memory.
+  const hold = held.length ? {
+    conns: held[0].conns,
+    served: Math.min(...held.map((h) => h.served)),
+    stalled: Math.max(...held.map((h) => h.stalled)),
+    kworkers: Math.max(...held.map((h) => h.kworkers)),
+    bytesPerConn: median(held.map((h) => h.bytesPerConn)),
+  } : undefined;
+  return { median: med, min, max, spreadPct: med ? ((max - min) / med) * 100 : 0, allocsPerOp: median(samples.map((s) => s.allocsPerOp)), n: samples.length, hold };
 }
 
 /** Groups samples by mode and workload; ratios are of median rates (above 1: Rust is faster). */
@@ -74,9 +101,45 @@ export function renderTable(r: BenchResult): string {
       const allocs = ['rust', 'c', 'user'].map((s) => row.servers[s].allocsPerOp.toFixed(2)).join(' ');
       lines.push(`  ${row.workload.padEnd(20)} ${row.unit.padEnd(11)} ${c('rust')} ${c('c')} ${c('user')} ${row.rustOverC.toFixed(2).padStart(6)} ${row.rustOverUser.toFixed(2).padStart(9)}  ${allocs}`);
     }
+    for (const row of r.rows.filter((x) => x.mode === mode && x.servers.rust?.hold)) lines.push(...holdTable(row));
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** Which server design each name in the held-connections workload stands for. */
+const HOLD_DESIGNS: Record<string, string> = {
+  rust: 'rust, event-driven', c: 'c, event-driven', user: 'user, epoll', rust_blocking: 'rust, blocking',
+};
+
+function holdTable(row: WorkloadSummary): string[] {
+  const conns = row.servers.rust.hold!.conns;
+  const lines = [`  ${row.workload}: ${conns} connections held; kworkers alive, kernel bytes per connection (both ends), connections served:`];
+  for (const [name, v] of Object.entries(row.servers)) {
+    if (!v.hold) continue;
+    const h = v.hold;
+    const stalls = h.stalled ? `, ${h.stalled} active stalled` : '';
+    lines.push(`    ${(HOLD_DESIGNS[name] ?? name).padEnd(20)} ${fmt(v.median).padStart(8)} ${row.unit}  kworkers ${String(h.kworkers).padStart(4)}  bytes/conn ${h.bytesPerConn.toFixed(0).padStart(6)}  served ${h.served}/${h.conns}${stalls}`);
+  }
+  return lines;
+}
+
+/**
+ * The event-driven summary: `events: N connections, worst rust/c ratio X
+ * (workload), workers rust N c M, bytes/conn rust A c B`, then how the
+ * blocking server coped. Undefined without the held-connections workload.
+ */
+export function eventsLine(r: BenchResult): string | undefined {
+  const rows = r.rows.filter((x) => x.mode === r.ratioMode && x.servers.rust?.hold && x.servers.c?.hold);
+  if (!rows.length) return undefined;
+  const worst = rows.reduce((a, b) => (b.rustOverC < a.rustOverC ? b : a));
+  const rust = worst.servers.rust.hold!, c = worst.servers.c.hold!;
+  const line = `events: ${rust.conns} connections, worst rust/c ratio ${worst.rustOverC.toFixed(2)} (${worst.workload}), ` +
+    `workers rust ${rust.kworkers} c ${c.kworkers}, bytes/conn rust ${rust.bytesPerConn.toFixed(0)} c ${c.bytesPerConn.toFixed(0)}`;
+  const blocking = worst.servers.rust_blocking?.hold;
+  if (!blocking) return line;
+  return `${line}\nblocking rust server at ${blocking.conns} connections: served ${blocking.served}, ` +
+    `${blocking.conns - blocking.served} accepted but never served, ${blocking.kworkers} kworkers`;
 }
 
 /** The worst Rust/C ratio in the mode the ratios come from. */

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { runBench, workloads, SERVERS } from '../../src/commands/bench.js';
-import { worstLine } from '../../src/commands/benchreport.js';
+import { worstLine, eventsLine, HOLD_WORKLOAD } from '../../src/commands/benchreport.js';
 import { artifacts as built, needKernel } from './fixture.js';
 
 // The benchmark boots its own guests (and checks their consoles): only the kernel comes from the fixture.
-test('make bench --smoke measures every workload against every server', { ...needKernel, timeout: 900_000 }, async () => {
+test('make bench --smoke measures every workload against every server, and the held connections', { ...needKernel, timeout: 900_000 }, async () => {
   const out = join(tmpdir(), `knet-bench-smoke-${process.pid}`);
   const r = await runBench({ smoke: true, reps: 1, modes: ['wall'], outDir: out, artifacts: built });
-  assert.equal(r.rows.length, workloads(true).length);
+  assert.equal(r.rows.length, workloads(true).length + 1);
   for (const row of r.rows) {
     for (const s of SERVERS) {
       const c = row.servers[s.name];
@@ -23,5 +23,12 @@ test('make bench --smoke measures every workload against every server', { ...nee
     assert.ok(Number.isFinite(row.rustOverC) && row.rustOverC > 0);
   }
   assert.match(worstLine(r), /^worst rust\/c ratio: \d+\.\d\d \(\w+\)$/);
+  // The held connections: every server served all of them (few enough for the blocking one too).
+  const hold = r.rows.find((row) => row.workload === HOLD_WORKLOAD);
+  for (const name of ['rust', 'c', 'user', 'rust_blocking']) {
+    const h = hold?.servers[name]?.hold;
+    assert.ok(h && h.served === h.conns && h.stalled === 0, `${HOLD_WORKLOAD}/${name}: ${JSON.stringify(h)}`);
+  }
+  assert.match(eventsLine(r) ?? '', /^events: \d+ connections, worst rust\/c ratio \d+\.\d\d \(\w+\), workers rust \d+ c \d+, bytes\/conn rust -?\d+ c -?\d+\n/);
   assert.ok(existsSync(join(out, 'bench.json')) && existsSync(join(out, 'ratios.svg')));
 });

@@ -1,7 +1,7 @@
 // Benchmark statistics: medians, ratios and the worst-ratio line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { median, summarizeBench, worstLine, ratiosSvg, renderTable, Sample } from '../../src/commands/benchreport.js';
+import { median, summarizeBench, worstLine, eventsLine, ratiosSvg, renderTable, Sample } from '../../src/commands/benchreport.js';
 
 function sample(workload: string, server: string, rate: number, rep = 1, mode: 'wall' | 'icount' = 'icount'): Sample {
   return { mode, rep, workload, server, rate, unit: 'req/s', ops: 100, seconds: 1, allocsPerOp: 2 };
@@ -34,4 +34,17 @@ test('the worst line only looks at the ratio mode', () => {
     sample('rr', 'rust', 99, 1), sample('rr', 'c', 100, 1), sample('rr', 'user', 100, 1),
   ];
   assert.equal(worstLine(summarizeBench(samples, 'icount')), 'worst rust/c ratio: 0.99 (rr)');
+});
+
+test('the held-connections workload gives the events line and how the blocking server coped', () => {
+  const held = (server: string, rate: number, kworkers: number, bytesPerConn: number, served = 10000): Sample => ({
+    ...sample('tcp_rr_64B_10k', server, rate), hold: { conns: 10000, served, stalled: 0, kworkers, bytesPerConn } });
+  const r = summarizeBench([
+    held('rust', 99, 3, 2100), held('c', 100, 2, 2000), held('user', 120, 0, 1900), held('rust_blocking', 50, 258, 9000, 254),
+  ], 'icount');
+  assert.equal(eventsLine(r),
+    'events: 10000 connections, worst rust/c ratio 0.99 (tcp_rr_64B_10k), workers rust 3 c 2, bytes/conn rust 2100 c 2000\n' +
+    'blocking rust server at 10000 connections: served 254, 9746 accepted but never served, 258 kworkers');
+  assert.match(renderTable(r), /rust, blocking .* kworkers  258 .* served 254\/10000/);
+  assert.equal(eventsLine(summarizeBench([sample('rr', 'rust', 1), sample('rr', 'c', 1), sample('rr', 'user', 1)], 'icount')), undefined);
 });

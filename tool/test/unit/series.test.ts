@@ -22,10 +22,10 @@ test('uncovered names files missing from the series', () => {
   assert.deepEqual(uncovered(['a.rs', 'rust/kernel/net/addr.rs'], ['x.patch']), ['a.rs', 'x.patch']);
 });
 
-test('every subject is a rust: net: subject', () => {
-  for (const e of seriesEntries()) if (e.files) assert.match(e.subject, /^rust: (net|workqueue): /);
+test('every subject names its subsystem as the tree does (rust: net:, rust: workqueue:, rust: module_param:)', () => {
+  for (const e of seriesEntries()) if (e.files) assert.match(e.subject, /^rust: (net|workqueue|module_param): /);
   for (const p of listFilesUnder(PATCHES_DIR).filter((f) => f.endsWith('.patch'))) {
-    assert.match(readFileSync(join(PATCHES_DIR, p), 'utf8'), /^Subject: \[PATCH\] rust: (net|workqueue): /m, p);
+    assert.match(readFileSync(join(PATCHES_DIR, p), 'utf8'), /^Subject: \[PATCH\] rust: (net|workqueue|module_param): /m, p);
   }
 });
 

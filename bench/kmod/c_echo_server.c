@@ -374,7 +374,14 @@ static int __init c_echo_init(void)
 	err = kernel_bind(udp, (void *)&ss, len);
 	if (err)
 		goto release_udp;
-	wq = alloc_workqueue("c_echo_server", WQ_UNBOUND, 0);
+	/*
+	 * Event-driven work items do not block: a per-CPU queue runs them one
+	 * at a time per CPU and starts another worker only when one sleeps, as
+	 * for nvmet-tcp's io_work. Blocking workers are not tied to a CPU.
+	 * Named by mode: ps then shows which design a worker served.
+	 */
+	wq = events ? alloc_workqueue("c_echo_events", 0, 0) :
+		      alloc_workqueue("c_echo_server", WQ_UNBOUND, 0);
 	if (!wq) {
 		err = -ENOMEM;
 		goto release_udp;

@@ -17,8 +17,9 @@
 //! With `events=1` TCP is event-driven, as nvmet-tcp serves its queues: the
 //! listener and the connections are non-blocking, their readiness callbacks
 //! ([`SocketEvents`]) queue the socket's work item, and the work item runs
-//! until the socket would block and returns. Workers are then bounded by the
-//! CPUs, not by the clients, and an idle connection costs no thread.
+//! until the socket would block and returns, on a per-CPU workqueue. Workers
+//! are then bounded by the CPUs, not by the clients, and an idle connection
+//! costs no thread.
 //!
 //! Connections over `max_conns` are accepted and closed at once (and
 //! counted as refused): the client sees the connection end without data.
@@ -235,7 +236,17 @@ impl kernel::Module for EchoServer {
         for _ in 0..max_conns {
             slots.push(None, GFP_KERNEL)?;
         }
-        let queue = OwnedQueue::new(c"rust_echo_server", QueueFlags::UNBOUND, 0)?;
+        // Event-driven work items do not block, so they go on a per-CPU queue: its pools run
+        // them one at a time per CPU and start another worker only when one sleeps, which
+        // keeps the workers to about one per CPU (nvmet-tcp's io_work does the same). Blocking
+        // workers sleep for a connection's lifetime, and are not tied to a CPU.
+        // Named by mode: `ps` then shows which design a worker served.
+        let (name, flags) = if events {
+            (c"rust_echo_events", QueueFlags::NONE)
+        } else {
+            (c"rust_echo_server", QueueFlags::UNBOUND)
+        };
+        let queue = OwnedQueue::new(name, flags, 0)?;
         // Taken before `pin_init!`, whose initialiser would move `queue`.
         let handle = queue.handle();
         let shared = Arc::pin_init(

@@ -50,15 +50,17 @@ export interface HoldServer { name: string; start: string; stop: string; workque
  */
 export function holdServers(conns: number): { compared: HoldServer[]; blocking: HoldServer } {
   const kernel = `tcp_port=7 udp_port=7 max_conns=${conns + 100} backlog=1024`;
-  const rust = (events: string) => ({ start: `insmod /lib/modules/knet/rust_echo_server.ko ${kernel}${events}`, stop: 'rmmod rust_echo_server', workqueue: 'rust_echo_server' });
+  // The servers name their workqueue by mode.
+  const rust = (events: boolean) => ({ start: `insmod /lib/modules/knet/rust_echo_server.ko ${kernel}${events ? ' events=1' : ''}`,
+    stop: 'rmmod rust_echo_server', workqueue: events ? 'rust_echo_events' : 'rust_echo_server' });
   return {
     compared: [
-      { name: 'rust', ...rust(' events=1') },
-      { name: 'c', start: `insmod /lib/modules/knet/c_echo_server.ko ${kernel} events=1`, stop: 'rmmod c_echo_server', workqueue: 'c_echo_server' },
+      { name: 'rust', ...rust(true) },
+      { name: 'c', start: `insmod /lib/modules/knet/c_echo_server.ko ${kernel} events=1`, stop: 'rmmod c_echo_server', workqueue: 'c_echo_events' },
       { name: 'user', start: '(user_echo_server 7 epoll > /tmp/user_epoll.log 2>&1 & echo $! > /tmp/user_epoll.pid) && sleep 0.5 && grep -q listening /tmp/user_epoll.log',
         stop: 'kill $(cat /tmp/user_epoll.pid) && while kill -0 $(cat /tmp/user_epoll.pid) 2>/dev/null; do sleep 0.1; done' },
     ],
-    blocking: { name: 'rust_blocking', ...rust('') },
+    blocking: { name: 'rust_blocking', ...rust(false) },
   };
 }
 

@@ -15,6 +15,7 @@ import { fmtCommand } from './commands/fmt.js';
 import { seriesCommand } from './commands/series.js';
 import { seriesCheckCommand } from './commands/seriescheck.js';
 import { benchCommand, Mode } from './commands/bench.js';
+import { HOLD_WORKLOAD } from './commands/benchreport.js';
 import { backportCommand } from './commands/backport.js';
 
 /** A mistake in the command line: one line on stderr, exit status 2. */
@@ -113,6 +114,7 @@ const COMMANDS: Command[] = [
       reps: { type: 'string', arg: 'N', help: 'repetitions (default 5, 1 with --smoke)' },
       modes: { type: 'string', arg: 'wall,icount', help: 'timing modes (default both, wall with --smoke)' },
       'wall-only': { type: 'boolean', help: 'same as --modes wall' },
+      workloads: { type: 'string', arg: 'RE', help: `only the workloads whose names match RE (e.g. ${HOLD_WORKLOAD}, the held connections)` },
     },
     args: (v) => {
       const smoke = v.smoke ?? false;
@@ -120,6 +122,7 @@ const COMMANDS: Command[] = [
         smoke,
         reps: positiveInt('--reps', v.reps) ?? (smoke ? 1 : 5),
         modes: modes(v.modes) ?? (v['wall-only'] || smoke ? ['wall'] : ['wall', 'icount']),
+        only: regex('--workloads', v.workloads),
       };
     },
     run: benchCommand,

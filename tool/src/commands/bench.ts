@@ -129,7 +129,8 @@ async function startServers(g: Guest): Promise<void> {
 }
 
 /** Runs every workload against every server, interleaved, `reps` times, in one boot. */
-async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, smoke: boolean): Promise<Sample[]> {
+async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, smoke: boolean, only?: RegExp): Promise<Sample[]> {
+  const chosen = workloads(smoke).filter((w) => !only || only.test(w.name));
   mkdirSync(OUT_DIR, { recursive: true });
   const logFile = join(OUT_DIR, `console-bench-${mode}.log`);
   const guest = await Guest.boot({ bzImage: a.bzImage, initrd, logFile, mode: 'demo', timeoutMs: 3 * 3600_000,
@@ -140,11 +141,11 @@ async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, s
     await startServers(guest);
     // Warm-up: QEMU translates guest code on first use, which would penalise
     // whichever server runs a code path first.
-    for (const w of workloads(true)) {
+    for (const w of workloads(true).filter((x) => chosen.some((c) => c.name === x.name))) {
       for (const server of SERVERS) await guest.exec(`loadgen ${w.args(server.port)} > /dev/null`, 600_000);
     }
     for (let rep = 1; rep <= reps; rep++) {
-      for (const w of workloads(smoke)) {
+      for (const w of chosen) {
         // Rotate the starting server each repetition so none always goes first.
         for (let k = 0; k < SERVERS.length; k++) {
           const server = SERVERS[(k + rep - 1) % SERVERS.length];
@@ -159,7 +160,7 @@ async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, s
     }
     const unload = await guest.exec('rmmod rust_echo_server && rmmod c_echo_server');
     if (unload.code !== 0) throw new UserError(`unloading the servers failed:\n${unload.output}`);
-    samples.push(...await runHold(guest, mode, reps, smoke));
+    if (!only || only.test(HOLD_WORKLOAD)) samples.push(...await runHold(guest, mode, reps, smoke));
   } finally {
     await guest.shutdown();
   }
@@ -173,6 +174,8 @@ export interface BenchOptions {
   reps: number;
   modes: Mode[];
   outDir?: string;
+  /** Only the workloads whose names match. */
+  only?: RegExp;
   /** An already built kernel (the smoke test in make test); built here otherwise. */
   artifacts?: Artifacts;
 }
@@ -183,7 +186,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const initrd = await stage('benchmark initramfs', () => buildInitramfs(a.build, 'bench', extras));
   const samples: Sample[] = [];
   for (const mode of o.modes) {
-    samples.push(...await stage(`benchmark, ${mode} timing, ${o.reps} repetition(s)`, () => runMode(a, initrd, mode, o.reps, o.smoke)));
+    samples.push(...await stage(`benchmark, ${mode} timing, ${o.reps} repetition(s)`, () => runMode(a, initrd, mode, o.reps, o.smoke, o.only)));
   }
   const result = summarizeBench(samples, o.modes.includes('icount') ? 'icount' : 'wall');
   const out = o.outDir ?? join(OUT_DIR, 'bench');
@@ -195,7 +198,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
 }
 
 /** `knet bench`: options come checked from the command line. */
-export async function benchCommand(o: { smoke: boolean; reps: number; modes: Mode[] }): Promise<number> {
+export async function benchCommand(o: { smoke: boolean; reps: number; modes: Mode[]; only?: RegExp }): Promise<number> {
   const result = await runBench(o);
   console.log(`\n${renderTable(result)}`);
   console.log(`samples: ${join(OUT_DIR, 'bench', 'bench.json')}; chart: ${join(OUT_DIR, 'bench', 'ratios.svg')}`);

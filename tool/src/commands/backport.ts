@@ -78,8 +78,9 @@ export async function backportCommand(o: { from?: string; diff?: string }): Prom
   // Files the patch creates (6.12-only ones) are not in mainline at REV: the patch makes them.
   const inMainline = new Set(git('ls-tree', '-r', '--name-only', rev, '--', 'kernel').split('\n').map((p) => p.replace(/^kernel\//, '')));
   const created = files.filter((f) => !inMainline.has(f));
+  const merged = files.filter((f) => inMainline.has(f));
   for (const side of ['old', 'old612']) {
-    for (const f of files.filter((x) => !created.includes(x))) {
+    for (const f of merged) {
       mkdirSync(dirname(join(work, side, f)), { recursive: true });
       writeFileSync(join(work, side, f), git('show', `${rev}:kernel/${f}`));
     }
@@ -94,7 +95,7 @@ export async function backportCommand(o: { from?: string; diff?: string }): Prom
     mkdirSync(dirname(join(next, f)), { recursive: true });
     cpSync(join(work, 'old612', f), join(next, f));
   }
-  for (const f of files.filter((x) => !created.includes(x))) {
+  for (const f of merged) {
     if (!existsSync(join(next, f))) continue; // gone from mainline: nothing to carry
     const merge = await run('git', ['merge-file', '-L', 'mainline now', '-L', `mainline at ${rev}`, '-L', `6.12 at ${rev}`,
       join(next, f), join(work, 'old', f), join(work, 'old612', f)]).then(() => true, () => false);

@@ -33,6 +33,27 @@ export function workloads(smoke: boolean): Workload[] {
   ];
 }
 
+/** What loadgen prints last: one JSON object (`loadgen hold` adds its own fields). */
+interface LoadgenResult { rate: number; unit: string; ops: number; seconds: number; allocs: number; [field: string]: number | string }
+
+/** Runs loadgen in the guest with `args` and returns its result; `what` names the run in errors. */
+async function loadgen(guest: Guest, args: string, what: string): Promise<LoadgenResult> {
+  const r = await guest.exec(`loadgen ${args}`, 1800_000);
+  if (r.code !== 0) throw new UserError(`loadgen ${what} failed:\n${r.output}`);
+  return JSON.parse(r.output.trim().split('\n').pop() ?? '{}');
+}
+
+/** A sample of one loadgen run (allocations per operation unknown without SLUB statistics or operations). */
+function sampleOf(mode: Mode, rep: number, workload: string, server: string, result: LoadgenResult): Sample {
+  return { mode, rep, workload, server, rate: result.rate, unit: result.unit, ops: result.ops, seconds: result.seconds,
+    allocsPerOp: result.allocs < 0 || !result.ops ? Number.NaN : result.allocs / result.ops };
+}
+
+/** `servers` in the order of repetition `rep`: each repetition starts with the next, so none always goes first. */
+function inTurn<T>(servers: readonly T[], rep: number): T[] {
+  return servers.map((_, k) => servers[(k + rep - 1) % servers.length]);
+}
+
 /** The held-connections workload: `conns` open, `active` of them doing `count` 64-byte round trips each. */
 export function holdSize(smoke: boolean): { conns: number; active: number; count: number } {
   return smoke ? { conns: 200, active: 10, count: 10 } : { conns: 10000, active: 200, count: 100 };
@@ -72,9 +93,7 @@ async function runHold(guest: Guest, mode: Mode, reps: number, smoke: boolean): 
     const load = await guest.exec(server.start);
     if (load.code !== 0) throw new UserError(`starting ${server.name} for ${HOLD_WORKLOAD} failed:\n${load.output}`);
     try {
-      const r = await guest.exec(`loadgen hold 127.0.0.1 7 ${conns} ${active} ${count} ${server.workqueue ?? ''}`, 1800_000);
-      if (r.code !== 0) throw new UserError(`loadgen ${HOLD_WORKLOAD} against ${server.name} failed:\n${r.output}`);
-      return JSON.parse(r.output.trim().split('\n').pop() ?? '{}');
+      return await loadgen(guest, `hold 127.0.0.1 7 ${conns} ${active} ${count} ${server.workqueue ?? ''}`, `${HOLD_WORKLOAD} against ${server.name}`);
     } finally {
       const stop = await guest.exec(server.stop, 300_000);
       if (stop.code !== 0) throw new UserError(`stopping ${server.name} failed:\n${stop.output}`);
@@ -83,16 +102,16 @@ async function runHold(guest: Guest, mode: Mode, reps: number, smoke: boolean): 
   const samples: Sample[] = [];
   const measure = async (server: HoldServer, rep: number) => {
     const result = await once(server, size.conns, size.active, size.count);
-    const hold: HoldStats = { conns: result.conns, served: result.served, stalled: result.stalled, kworkers: result.kworkers, bytesPerConn: result.bytes_per_conn };
-    samples.push({ mode, rep, workload: HOLD_WORKLOAD, server: server.name, rate: result.rate, unit: result.unit, ops: result.ops,
-      seconds: result.seconds, allocsPerOp: result.allocs < 0 || !result.ops ? Number.NaN : result.allocs / result.ops, hold });
+    const n = (field: string) => Number(result[field]);
+    const hold: HoldStats = { conns: n('conns'), served: n('served'), stalled: n('stalled'), kworkers: n('kworkers'), bytesPerConn: n('bytes_per_conn') };
+    samples.push({ ...sampleOf(mode, rep, HOLD_WORKLOAD, server.name, result), hold });
     process.stdout.write(`    ${mode} #${rep} ${HOLD_WORKLOAD.padEnd(20)} ${server.name.padEnd(13)} ${result.rate.toFixed(1)} ${result.unit}, ` +
       `kworkers ${hold.kworkers}, bytes/conn ${hold.bytesPerConn.toFixed(0)}, served ${hold.served}/${hold.conns}\n`);
   };
   // Warm-up, as for the other workloads.
   for (const server of compared) await once(server, 20, 2, 2);
   for (let rep = 1; rep <= reps; rep++) {
-    for (let k = 0; k < compared.length; k++) await measure(compared[(k + rep - 1) % compared.length], rep);
+    for (const server of inTurn(compared, rep)) await measure(server, rep);
   }
   await measure(blocking, 1);
   return samples;
@@ -146,14 +165,9 @@ async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, s
     }
     for (let rep = 1; rep <= reps; rep++) {
       for (const w of chosen) {
-        // Rotate the starting server each repetition so none always goes first.
-        for (let k = 0; k < SERVERS.length; k++) {
-          const server = SERVERS[(k + rep - 1) % SERVERS.length];
-          const r = await guest.exec(`loadgen ${w.args(server.port)}`, 1800_000);
-          if (r.code !== 0) throw new UserError(`loadgen ${w.name} against ${server.name} failed:\n${r.output}`);
-          const result = JSON.parse(r.output.trim().split('\n').pop() ?? '{}');
-          samples.push({ mode, rep, workload: w.name, server: server.name, rate: result.rate, unit: result.unit,
-            ops: result.ops, seconds: result.seconds, allocsPerOp: result.allocs < 0 ? Number.NaN : result.allocs / result.ops });
+        for (const server of inTurn(SERVERS, rep)) {
+          const result = await loadgen(guest, w.args(server.port), `${w.name} against ${server.name}`);
+          samples.push(sampleOf(mode, rep, w.name, server.name, result));
           process.stdout.write(`    ${mode} #${rep} ${w.name.padEnd(20)} ${server.name.padEnd(5)} ${result.rate.toFixed(1)} ${result.unit}\n`);
         }
       }

@@ -24,9 +24,9 @@ export interface HoldStats {
   conns: number;
   /** Connections that answered one round trip within the deadline. */
   served: number;
-  /** Active connections whose round trips timed out. */
+  /** Active connections that stopped early: a round trip timed out or the connection failed. */
   stalled: number;
-  /** Kernel workers (kworker threads) alive while the connections were held. */
+  /** Kernel workers (kworker threads) that ran the server's workqueue while the connections were held. */
   kworkers: number;
   /** Growth of slab, kernel stacks and page tables per held connection (both ends of each). */
   bytesPerConn: number;
@@ -114,7 +114,7 @@ const HOLD_DESIGNS: Record<string, string> = {
 
 function holdTable(row: WorkloadSummary): string[] {
   const conns = row.servers.rust.hold!.conns;
-  const lines = [`  ${row.workload}: ${conns} connections held; kworkers alive, kernel bytes per connection (both ends), connections served:`];
+  const lines = [`  ${row.workload}: ${conns} connections held; kworkers that ran the server's workqueue, kernel bytes per connection (both ends), connections served:`];
   for (const [name, v] of Object.entries(row.servers)) {
     if (!v.hold) continue;
     const h = v.hold;

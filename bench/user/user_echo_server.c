@@ -108,13 +108,17 @@ static struct unsent *unsent_of(int fd)
 	return &unsent[fd];
 }
 
-static void drop(int fd)
+/* Frees the slot's bytes: all sent, or the connection is gone. */
+static void forget_unsent(struct unsent *u)
 {
-	struct unsent *u = unsent_of(fd);
-
 	free(u->buf);
 	u->buf = NULL;
 	u->off = u->len = 0;
+}
+
+static void drop(int fd)
+{
+	forget_unsent(unsent_of(fd));
 	close(fd);	/* also leaves the epoll set: the descriptor is not shared */
 }
 
@@ -162,9 +166,7 @@ static void serve(int ep, int fd)
 		u->off += w;
 		if (u->off < u->len)
 			return;
-		free(u->buf);
-		u->buf = NULL;
-		u->off = u->len = 0;
+		forget_unsent(u);
 		wait_for(ep, fd, EPOLLIN);
 	}
 	for (;;) {

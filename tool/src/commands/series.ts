@@ -346,7 +346,8 @@ doctest pass on SMP guests under QEMU; the API fuzzer drives
 random sequences of safe calls, blocking calls from a second task
 included, on a KASAN, lockdep, UBSAN, kmemleak and PREEMPT kernel; the
 echo server was measured against the same server written in C, side by
-side (Rust/C throughput ratios 0.99 to 1.00 under QEMU -icount, on 6.12).
+side (Rust/C throughput ratios 0.99 to 1.00 under QEMU -icount on 7.3,
+and 1.07 for the event-driven servers with 10,000 connections held).
 The same code is kept working on 6.12 LTS with a small backport patch.
 
 Based on ${base}.

@@ -23,6 +23,10 @@ cleanup() {
 	rmmod rust_echo_client 2>/dev/null
 	rmmod rust_echo_server 2>/dev/null
 	rmmod rust_net_fuzz 2>/dev/null
+	umount /mnt/nbd 2>/dev/null
+	rmmod rust_nbd 2>/dev/null
+	/usr/sbin/nbd-client -d /dev/nbd0 >/dev/null 2>&1
+	killall nbd-server 2>/dev/null
 	kill $(jobs -p) 2>/dev/null
 }
 trap cleanup EXIT
@@ -62,4 +66,45 @@ check_kernel_log() {
 	if dmesg | kernel_problems; then
 		fail "kernel log shows a problem"
 	fi
+}
+
+# NBD (drivers/block/rust_nbd). nbd_needs: skip (77) on a kernel without the driver.
+NBD_DISK=/dev/rust_nbd0
+nbd_needs() { [ -f $MODULES/rust_nbd.ko ] || { echo "no rust_nbd.ko in this kernel"; exit 77; }; }
+
+# mib_file FILE MIB [random]: a file of MIB MiB, zeroes or random bytes (busybox's head takes no suffixes).
+mib_file() {
+	local src=/dev/zero
+	[ "$3" = random ] && src=/dev/urandom
+	dd if=$src of="$1" bs=1048576 count="$2" 2>/dev/null
+}
+
+# wait_port PORT: until a socket listens on PORT (servers start in the background). Read from
+# /proc rather than by connecting, which some servers count as their one client.
+wait_port() {
+	local i hex
+	hex=$(printf ':%04X ' "$1")
+	for i in $(seq 100); do
+		grep -q "$hex[0-9A-F:]* 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on port $1"
+}
+
+# nbd_attach PARAMS...: loads rust_nbd with PARAMS and waits for its disk.
+nbd_attach() {
+	insmod $MODULES/rust_nbd.ko "$@" || fail "insmod rust_nbd $*: $(dmesg | grep rust_nbd | tail -2)"
+	[ -b $NBD_DISK ] || fail "no $NBD_DISK after loading rust_nbd"
+}
+
+# same_bytes FILE-A SKIP-A FILE-B SKIP-B MIB: whether MIB MiB at the two offsets (MiB) match by
+# sha256. Disks are read with O_DIRECT, past their page cache: two drivers on one export each
+# have their own cache.
+same_bytes() {
+	[ "$(sha256_of "$1" "$2" "$5")" = "$(sha256_of "$3" "$4" "$5")" ]
+}
+sha256_of() {
+	local direct=
+	[ -b "$1" ] && direct=iflag=direct
+	dd if="$1" bs=1M skip="$2" count="$3" $direct 2>/dev/null | sha256sum | cut -d' ' -f1
 }

@@ -26,6 +26,9 @@ export interface FilesCommit {
 /** Overlay files committed together with a patch, by patch file name. */
 export const PATCH_FILES: Record<string, string[]> = {
   '0004-rust-workqueue-add-OwnedQueue.patch': ['rust/kernel/workqueue/owned.rs'],
+  '0007-block-rust_nbd-add-an-NBD-client-on-kernel-net.patch': [
+    'drivers/block/rust_nbd/rust_nbd.rs', 'drivers/block/rust_nbd/Kconfig', 'drivers/block/rust_nbd/Makefile',
+  ],
 };
 
 /**
@@ -156,6 +159,19 @@ to their listener's handler. Socket::readiness() asks the protocol's
 poll with no poll table; wait_ready() sleeps on the socket's wait queue
 with a timeout.`,
     files: ['rust/kernel/net/events.rs'],
+  },
+  {
+    subject: 'rust: net: send from and receive into iov_iters',
+    body: `Data that is not a Rust slice, such as the pages of a block request or
+user memory in read_iter, has to cross a socket too, and must never be
+seen as a Rust reference while it may change underneath (direct I/O).
+Socket::send_iter() and recv_iter() hand a kernel::iov iterator to
+sock_sendmsg() and sock_recvmsg() and take its advanced copy back, so a
+partial transfer (a signal, a timeout) leaves the caller's iterator
+where the data stopped. The send flags are the allow-listed ones, so
+MSG_SPLICE_PAGES cannot make the stack keep references to the pages.`,
+    files: ['rust/kernel/net/iter.rs'],
+    before: '0001-rust-net-declare-socket-modules.patch',
   },
   {
     subject: 'rust: net: add KUnit tests for sockets',

@@ -50,7 +50,7 @@ export async function seriesCheckCommand(): Promise<number> {
   // The configuration is written again after every patch (tinyconfig and the fragments): the
   // options of a later patch (the samples) only exist once it is applied. Unchanged content
   // rebuilds nothing.
-  const fragments = loadFragments(FLAVOR_FRAGMENTS.test);
+  const fragments = loadFragments([...FLAVOR_FRAGMENTS.test, ...TARGETS.mainline.fragments]);
   const writeConfig = async () => {
     await make(['tinyconfig']);
     await run(join(tree, 'scripts/kconfig/merge_config.sh'), ['-m', '-O', build, join(build, '.config'), ...fragments.paths], { cwd: tree, logFile: log });

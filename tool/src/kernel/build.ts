@@ -64,7 +64,7 @@ export async function configureKernel(tree: string, flavor: Flavor): Promise<{ b
     throw new UserError(`make rustavailable failed:\n${avail}\nfix: run 'make setup' (installs rustc-web, rust-web-src, bindgen)`);
   }
   const changed = await configure(kernelMake(tree, build, logPath(`config-${target().name}-${flavor}.log`)), tree, build,
-    FLAVOR_FRAGMENTS[flavor], () => avail);
+    [...FLAVOR_FRAGMENTS[flavor], ...target().fragments], () => avail);
   return { build, changed };
 }
 

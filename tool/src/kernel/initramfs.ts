@@ -1,12 +1,28 @@
 // The guest's initramfs: static busybox, our init and guest tests, the kernel
-// modules we built, and real peers (socat) with their shared libraries.
+// modules we built, and real peers (socat, the NBD servers) with their shared
+// libraries.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CACHE, GUEST_DIR } from '../util/paths.js';
 import { UserError, capture, listFilesUnder, run } from '../util/run.js';
 
 /** Userspace programs copied into the guest with their libraries. */
-export const GUEST_PROGRAMS = ['/usr/bin/socat', '/usr/sbin/tc'];
+export const GUEST_PROGRAMS = [
+  '/usr/bin/socat', '/usr/sbin/tc',
+  // NBD: three independent servers, the C driver's client, and a filesystem to put on the disks.
+  '/usr/bin/qemu-nbd', '/usr/bin/nbdkit', '/usr/bin/nbd-server', '/usr/sbin/nbd-client',
+  '/usr/sbin/mke2fs', '/usr/sbin/e2fsck',
+  // GNU dd at /usr/bin/dd (busybox's is /bin/dd, first in PATH): oflag=dsync makes FUA writes.
+  '/usr/bin/dd',
+];
+
+/** nbdkit loads its plugins and filters with dlopen, so ldd of nbdkit does not list them. */
+const NBDKIT_DIR = '/usr/lib/x86_64-linux-gnu/nbdkit';
+export const NBDKIT_MODULES = ['plugins/nbdkit-memory-plugin.so', 'filters/nbdkit-log-filter.so',
+  'filters/nbdkit-error-filter.so', 'filters/nbdkit-delay-filter.so'].map((m) => join(NBDKIT_DIR, m));
+
+/** Where the modules we build are, in a build directory: the samples and the block drivers. */
+const MODULE_DIRS = ['samples', 'drivers/block'];
 
 /** Shared libraries (and the dynamic loader) a program needs, from ldd. */
 export function sharedLibraries(program: string): string[] {
@@ -43,10 +59,12 @@ export async function buildInitramfs(build: string, flavor: string, extras: Extr
   for (const dir of ['tests', 'lib']) {
     for (const t of listFilesUnder(join(GUEST_DIR, dir))) copyInto(root, join(GUEST_DIR, dir, t), join('knet', dir, t));
   }
-  for (const ko of listFilesUnder(join(build, 'samples')).filter((f) => f.endsWith('.ko'))) {
-    copyInto(root, join(build, 'samples', ko), join('lib/modules/knet', basename(ko)));
+  for (const dir of MODULE_DIRS.map((d) => join(build, d)).filter((d) => existsSync(d))) {
+    for (const ko of listFilesUnder(dir).filter((f) => f.endsWith('.ko'))) {
+      copyInto(root, join(dir, ko), join('lib/modules/knet', basename(ko)));
+    }
   }
-  for (const prog of GUEST_PROGRAMS) {
+  for (const prog of [...GUEST_PROGRAMS, ...NBDKIT_MODULES]) {
     if (!existsSync(prog)) throw new UserError(`${prog} not found for the guest; fix: make setup`);
     copyInto(root, prog);
     for (const lib of sharedLibraries(prog)) copyInto(root, lib);

@@ -12,6 +12,8 @@ export const PACKAGES = [
   'rustc-web', 'rust-web-src', 'rust-web-clippy', 'rustfmt-web',
   'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev',
   'cpio', 'xz-utils', 'patch', 'make', 'gcc', 'libc6-dev', 'busybox-static', 'socat', 'iproute2', 'qemu-system-x86',
+  // NBD peers for the Rust NBD client's tests (guest programs, see kernel/initramfs.ts).
+  'qemu-utils', 'nbdkit', 'nbd-server', 'nbd-client', 'e2fsprogs',
 ];
 
 /** The Rust toolchain the kernel is built with: Debian's, never rustup's. */

@@ -27,6 +27,8 @@ export interface KernelTarget {
   bindgenVersion: string;
   /** Patches applied after the overlay, in the order of its `series` file: upstream files, and for a backport our files too. */
   patchesDir: string;
+  /** Config fragments for code only this target has, after the flavour's (configs/). */
+  fragments: string[];
 }
 
 export const TARGETS: Record<TargetName, KernelTarget> = {
@@ -41,6 +43,8 @@ export const TARGETS: Record<TargetName, KernelTarget> = {
     packages: ['clang-19', 'lld-19', 'llvm-19', 'libclang-19-dev'],
     bindgenVersion: '0.72.1',
     patchesDir: join(REPO, 'patches', 'mainline'),
+    // The NBD client needs 7.3's kernel::iov and the block::mq patch.
+    fragments: ['nbd.config'],
   },
   lts: {
     name: 'lts',
@@ -52,6 +56,7 @@ export const TARGETS: Record<TargetName, KernelTarget> = {
     packages: ['linux-source-6.12', 'clang', 'lld', 'llvm', 'libclang-dev'],
     bindgenVersion: '0.69.5',
     patchesDir: join(REPO, 'patches', 'lts-6.12'),
+    fragments: [],
   },
 };
 

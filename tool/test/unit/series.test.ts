@@ -22,10 +22,12 @@ test('uncovered names files missing from the series', () => {
   assert.deepEqual(uncovered(['a.rs', 'rust/kernel/net/addr.rs'], ['x.patch']), ['a.rs', 'x.patch']);
 });
 
-test('every subject names its subsystem as the tree does (rust: net:, rust: workqueue:, rust: module_param:)', () => {
-  for (const e of seriesEntries()) if (e.files) assert.match(e.subject, /^rust: (net|workqueue|module_param): /);
+test('every subject names its subsystem as the tree does (rust: net:, rust: block:, block: rust_nbd:, ...)', () => {
+  const subsystem = /^(rust: (net|workqueue|module_param|block)|block: rust_nbd): /;
+  for (const e of seriesEntries()) if (e.files) assert.match(e.subject, subsystem);
   for (const p of listFilesUnder(PATCHES_DIR).filter((f) => f.endsWith('.patch'))) {
-    assert.match(readFileSync(join(PATCHES_DIR, p), 'utf8'), /^Subject: \[PATCH\] rust: (net|workqueue|module_param): /m, p);
+    const subject = /^Subject: \[PATCH\] (.*)$/m.exec(readFileSync(join(PATCHES_DIR, p), 'utf8'))?.[1] ?? '';
+    assert.match(subject, subsystem, p);
   }
 });
 

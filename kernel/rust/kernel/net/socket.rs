@@ -381,7 +381,7 @@ impl Socket {
     }
 
     #[inline]
-    fn effective(&self, flags: MessageFlags) -> MessageFlags {
+    pub(crate) fn effective(&self, flags: MessageFlags) -> MessageFlags {
         if self.is_nonblocking() {
             flags | MessageFlags::DONTWAIT
         } else {

@@ -1,0 +1,37 @@
+# The Rust NBD client when the server fails: killed mid-I/O, or no longer
+# answering. Pending and new I/O fail with EIO within the timeout, nothing
+# hangs, and the module unloads with the server gone.
+. /knet/lib/knet.sh
+nbd_needs
+# Killed while a read waits (the delay filter holds each read 2 s).
+nbdkit -f -i 127.0.0.1 -p 10814 --filter=delay memory 64M rdelay=2 2>/dev/null &
+server=$!
+wait_port 10814
+nbd_attach port=10814 timeout=5
+timeout 30 dd if=$NBD_DISK of=/dev/null bs=64k count=4 iflag=direct 2>/tmp/dd.err &
+reader=$!
+sleep 1
+kill -9 $server
+wait $reader
+rc=$?
+[ $rc -ne 0 ] || fail "a read survived the server's death"
+[ $rc -ne 124 ] || fail "a read hung after the server died"
+grep -q 'Input/output error' /tmp/dd.err || fail "the pending read gave: $(cat /tmp/dd.err)"
+if timeout 10 dd if=$NBD_DISK of=/dev/null bs=4k count=1 skip=1000 iflag=direct 2>/tmp/dd.err; then fail "a new read succeeded with the server gone"; fi
+grep -q 'Input/output error' /tmp/dd.err || fail "a new read gave: $(cat /tmp/dd.err)"
+timeout 20 rmmod rust_nbd || fail "rmmod with the server gone"
+
+# A server that stops answering (SIGSTOP): dropped after timeout=2 (at most two periods).
+nbdkit -f -i 127.0.0.1 -p 10815 memory 8M 2>/dev/null &
+server=$!
+wait_port 10815
+nbd_attach port=10815 timeout=2
+kill -STOP $server
+kernel_log_mark stopped
+if timeout 30 dd if=$NBD_DISK of=/dev/null bs=4k count=1 skip=10 iflag=direct 2>/tmp/dd.err; then fail "a read succeeded from a stopped server"; fi
+grep -q 'Input/output error' /tmp/dd.err || fail "a read from a stopped server gave: $(cat /tmp/dd.err)"
+kernel_log_since stopped | grep -q 'rust_nbd: no reply for 2 s' || fail "no timeout in the log"
+kill -9 $server
+timeout 20 rmmod rust_nbd || fail "rmmod after the timeout"
+echo "server killed mid-I/O and stopped server: EIO within the timeout; unload finishes"
+check_kernel_log

@@ -1,0 +1,57 @@
+# The Rust NBD client against nbdkit: flush, FUA and trim seen by the server
+# (log filter), error replies failing exactly those requests (error filter),
+# and handshake variants (--mask-handshake, oldstyle).
+. /knet/lib/knet.sh
+nbd_needs
+nbdkit -f -i 127.0.0.1 -p 10810 --filter=log --filter=error memory 64M \
+	logfile=/tmp/nbdkit.log error=EIO error-rate=1 error-file=/tmp/inject 2>/tmp/nbdkit.err &
+server=$!
+wait_port 10810
+nbd_attach port=10810
+
+# Flush, FUA and trim reach the server as NBD commands.
+mib_file /tmp/data 1 random
+/usr/bin/dd if=/tmp/data of=$NBD_DISK bs=64k seek=16 oflag=direct,dsync status=none || fail "O_DSYNC write: $(tail -4 /tmp/nbdkit.log; dmesg | grep rust_nbd | tail -3)"
+grep -q 'Write .*fua=1' /tmp/nbdkit.log || fail "no FUA write in the server's log: $(grep Write /tmp/nbdkit.log | tail -2)"
+dd if=/tmp/data of=$NBD_DISK bs=64k seek=64 conv=fsync 2>/dev/null || fail "write + fsync"
+grep -q 'Flush' /tmp/nbdkit.log || fail "no flush in the server's log"
+blkdiscard -o 1048576 -l 1048576 $NBD_DISK || fail "blkdiscard"
+grep -q 'Trim .*offset=0x100000 count=0x100000' /tmp/nbdkit.log || fail "no trim in the server's log: $(grep Trim /tmp/nbdkit.log)"
+same_bytes /tmp/data 0 $NBD_DISK 4 1 || fail "data written with FUA reads back different"
+
+# Error replies fail those requests with EIO; the connection goes on.
+touch /tmp/inject
+if dd if=$NBD_DISK of=/dev/null bs=4k skip=100 count=1 iflag=direct 2>/tmp/dd.err; then fail "a read the server failed succeeded"; fi
+grep -q 'Input/output error' /tmp/dd.err || fail "a failed read gave: $(cat /tmp/dd.err)"
+if dd if=/tmp/data of=$NBD_DISK bs=4k seek=100 count=1 oflag=direct 2>/tmp/dd.err; then fail "a write the server failed succeeded"; fi
+rm /tmp/inject
+same_bytes /tmp/data 0 $NBD_DISK 4 1 || fail "reads fail after the server's errors stopped"
+rmmod rust_nbd || fail "rmmod rust_nbd"
+kill $server; wait $server
+
+# Handshake variants. Without NO_ZEROES the client works as before.
+nbdkit -f -i 127.0.0.1 -p 10811 --mask-handshake=1 memory 8M 2>/dev/null &
+server=$!
+wait_port 10811
+nbd_attach port=10811
+dd if=/tmp/data of=$NBD_DISK bs=1M oflag=direct 2>/dev/null || fail "write without NO_ZEROES"
+same_bytes /tmp/data 0 $NBD_DISK 0 1 || fail "read without NO_ZEROES"
+rmmod rust_nbd
+kill $server; wait $server
+# Without fixed newstyle, and oldstyle: refused, with the reason in the log.
+nbdkit -f -i 127.0.0.1 -p 10812 --mask-handshake=0 memory 8M 2>/dev/null &
+server=$!
+wait_port 10812
+if insmod $MODULES/rust_nbd.ko port=10812 2>/dev/null; then fail "loaded against a server without fixed newstyle"; fi
+dmesg | grep -q 'rust_nbd: the server does not support the fixed newstyle handshake' || fail "no reason for the refusal"
+kill $server; wait $server
+nbdkit -f -i 127.0.0.1 -p 10813 --oldstyle memory 8M 2>/dev/null &
+server=$!
+wait_port 10813
+if insmod $MODULES/rust_nbd.ko port=10813 2>/dev/null; then fail "loaded against an oldstyle server"; fi
+dmesg | grep -q 'rust_nbd: the server speaks the oldstyle protocol' || fail "no reason for the oldstyle refusal"
+kill $server; wait $server
+# Nothing listening: the connection error.
+if insmod $MODULES/rust_nbd.ko port=10899 2>/dev/null; then fail "loaded without a server"; fi
+echo "nbdkit: flush, FUA and trim reach the server; error replies fail just those requests; handshake variants"
+check_kernel_log

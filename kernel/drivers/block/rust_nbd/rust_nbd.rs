@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A Network Block Device client written with `kernel::net`.
+//!
+//! `rust_nbd` connects to an NBD server over TCP when it loads, negotiates
+//! an export with the fixed newstyle handshake and exposes it as the disk
+//! `/dev/rust_nbd0`. Reads, writes, flushes (with FUA) and trims become NBD
+//! commands on the one connection; their data is sent from and received
+//! straight into the requests' pages.
+//!
+//! Parameters: `address` and `port` of the server (default `127.0.0.1:10809`),
+//! `export` (the export's name, default empty), `queue_depth` (requests in
+//! flight, default 64) and `timeout` (seconds a request may wait for its
+//! reply before the connection is dropped and every pending request fails,
+//! default 30).
+//!
+//! Protocol: [NBD protocol](https://github.com/NetworkBlockDevice/nbd/blob/master/doc/proto.md).
+//! The C driver that does the same is
+//! [`drivers/block/nbd.c`](srctree/drivers/block/nbd.c), set up from user
+//! space by `nbd-client`; this one does the handshake itself.
+//!
+//! # Design
+//!
+//! - `queue_rq` blocks (the tag set is [`TagSetFlags::BLOCKING`]): it sends
+//!   the command and its data under the send lock.
+//! - One work item on the module's workqueue receives replies for as long as
+//!   the connection lives. A reply names its request by cookie, which is the
+//!   request's tag: [`Inflight`] maps tags to requests.
+//! - When the connection ends (the server closed it, a reply was malformed,
+//!   a reply took longer than `timeout`, or the module unloads), every
+//!   request in flight fails with `EIO`, and so does every new one.
+
+use core::time::Duration;
+use kernel::{
+    block::{
+        mq::{
+            gen_disk::{GenDisk, GenDiskBuilder},
+            Command, Operations, Request, TagSet, TagSetFlags,
+        },
+        SECTOR_SHIFT,
+    },
+    module_param::ModuleParam,
+    net::{
+        addr::{InetSocketAddr, IpAddr, Ipv4Addr},
+        message::MessageFlags,
+        namespace::Namespace,
+        socket::Shutdown,
+        tcp::TcpStream,
+    },
+    new_mutex,
+    prelude::*,
+    str::BStr,
+    sync::{aref::ARef, Arc, ArcBorrow, Mutex},
+    workqueue::{impl_has_work, new_work, OwnedQueue, QueueFlags, Work, WorkItem},
+};
+
+module! {
+    type: RustNbd,
+    name: "rust_nbd",
+    authors: ["knet developers"],
+    description: "NBD client block device written with kernel::net",
+    license: "GPL",
+    params: {
+        address: IpAddr {
+            default: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            description: "IPv4 or IPv6 address of the NBD server",
+        },
+        port: u16 {
+            default: 10809,
+            description: "TCP port of the NBD server",
+        },
+        export: ExportName {
+            default: ExportName::DEFAULT,
+            description: "name of the export (default: the server's default export)",
+        },
+        queue_depth: u32 {
+            default: 64,
+            description: "requests in flight (1..1024)",
+        },
+        timeout: u32 {
+            default: 30,
+            description: "seconds a request waits for its reply before the connection is dropped",
+        },
+    },
+}
+
+/// The protocol's numbers (`proto.md`).
+mod proto {
+    pub(crate) const NBDMAGIC: u64 = 0x4e42_444d_4147_4943;
+    pub(crate) const IHAVEOPT: u64 = 0x4948_4156_454f_5054;
+    pub(crate) const CLISERV_MAGIC: u64 = 0x0000_4202_8186_1253;
+    pub(crate) const OPTION_REPLY_MAGIC: u64 = 0x0003_e889_0455_65a9;
+    pub(crate) const REQUEST_MAGIC: u32 = 0x2560_9513;
+    pub(crate) const SIMPLE_REPLY_MAGIC: u32 = 0x6744_6698;
+
+    pub(crate) const FLAG_FIXED_NEWSTYLE: u16 = 1 << 0;
+    pub(crate) const FLAG_NO_ZEROES: u16 = 1 << 1;
+
+    pub(crate) const OPT_EXPORT_NAME: u32 = 1;
+    pub(crate) const OPT_GO: u32 = 7;
+    pub(crate) const REP_ACK: u32 = 1;
+    pub(crate) const REP_INFO: u32 = 3;
+    pub(crate) const REP_ERR_UNSUP: u32 = (1 << 31) | 1;
+    pub(crate) const REP_ERR_POLICY: u32 = (1 << 31) | 2;
+    pub(crate) const REP_ERR_UNKNOWN: u32 = (1 << 31) | 6;
+    pub(crate) const INFO_EXPORT: u16 = 0;
+    pub(crate) const INFO_BLOCK_SIZE: u16 = 3;
+
+    pub(crate) const TFLAG_READ_ONLY: u16 = 1 << 1;
+    pub(crate) const TFLAG_SEND_FLUSH: u16 = 1 << 2;
+    pub(crate) const TFLAG_SEND_FUA: u16 = 1 << 3;
+    pub(crate) const TFLAG_ROTATIONAL: u16 = 1 << 4;
+    pub(crate) const TFLAG_SEND_TRIM: u16 = 1 << 5;
+
+    pub(crate) const CMD_READ: u16 = 0;
+    pub(crate) const CMD_WRITE: u16 = 1;
+    pub(crate) const CMD_DISC: u16 = 2;
+    pub(crate) const CMD_FLUSH: u16 = 3;
+    pub(crate) const CMD_TRIM: u16 = 4;
+    pub(crate) const CMD_FLAG_FUA: u16 = 1 << 0;
+
+    /// The longest export name the protocol allows.
+    pub(crate) const MAX_NAME: usize = 4096;
+}
+
+/// The longest export name this module takes as a parameter.
+const EXPORT_NAME_MAX: usize = 64;
+
+/// The `export` parameter: a name of up to [`EXPORT_NAME_MAX`] bytes.
+#[derive(Clone, Copy)]
+struct ExportName {
+    bytes: [u8; EXPORT_NAME_MAX],
+    len: usize,
+}
+
+impl ExportName {
+    const DEFAULT: Self = Self {
+        bytes: [0; EXPORT_NAME_MAX],
+        len: 0,
+    };
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl ModuleParam for ExportName {
+    fn try_from_param_arg(arg: &BStr) -> Result<Self> {
+        let mut name = Self::DEFAULT;
+        name.bytes
+            .get_mut(..arg.len())
+            .ok_or(ENAMETOOLONG)?
+            .copy_from_slice(arg);
+        name.len = arg.len();
+        Ok(name)
+    }
+}
+
+/// What the handshake learnt about the export.
+struct Export {
+    size: u64,
+    flags: u16,
+    /// The smallest block the server can address (`NBD_INFO_BLOCK_SIZE`).
+    min_block: u32,
+    /// The block size the server prefers.
+    preferred_block: u32,
+    /// The largest request the server takes.
+    max_request: u32,
+}
+
+/// Reads `N` bytes of the handshake.
+fn read_array<const N: usize>(stream: &TcpStream) -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    stream.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+fn read_u16(stream: &TcpStream) -> Result<u16> {
+    Ok(u16::from_be_bytes(read_array(stream)?))
+}
+
+fn read_u32(stream: &TcpStream) -> Result<u32> {
+    Ok(u32::from_be_bytes(read_array(stream)?))
+}
+
+fn read_u64(stream: &TcpStream) -> Result<u64> {
+    Ok(u64::from_be_bytes(read_array(stream)?))
+}
+
+/// Reads and drops `len` bytes the handshake does not use.
+fn skip(stream: &TcpStream, mut len: usize) -> Result {
+    let mut buf = [0u8; 64];
+    while len > 0 {
+        let n = len.min(buf.len());
+        stream.read_exact(&mut buf[..n])?;
+        len -= n;
+    }
+    Ok(())
+}
+
+/// Sends an option request with its data.
+fn send_option(stream: &TcpStream, option: u32, data: &[&[u8]]) -> Result {
+    let len: usize = data.iter().map(|d| d.len()).sum();
+    let mut head = [0u8; 16];
+    head[..8].copy_from_slice(&proto::IHAVEOPT.to_be_bytes());
+    head[8..12].copy_from_slice(&option.to_be_bytes());
+    head[12..].copy_from_slice(&u32::try_from(len)?.to_be_bytes());
+    stream.write_all(&head)?;
+    for d in data {
+        stream.write_all(d)?;
+    }
+    Ok(())
+}
+
+/// The fixed newstyle handshake, up to the start of transmission.
+fn handshake(stream: &TcpStream, name: &[u8]) -> Result<Export> {
+    if read_u64(stream)? != proto::NBDMAGIC {
+        pr_err!("the server did not greet with NBDMAGIC: not an NBD server\n");
+        return Err(EPROTO);
+    }
+    match read_u64(stream)? {
+        proto::IHAVEOPT => {}
+        proto::CLISERV_MAGIC => {
+            pr_err!("the server speaks the oldstyle protocol, which is not supported\n");
+            return Err(EPROTONOSUPPORT);
+        }
+        _ => {
+            pr_err!("the server's greeting has an unknown magic\n");
+            return Err(EPROTO);
+        }
+    }
+    let server_flags = read_u16(stream)?;
+    if server_flags & proto::FLAG_FIXED_NEWSTYLE == 0 {
+        pr_err!("the server does not support the fixed newstyle handshake\n");
+        return Err(EPROTONOSUPPORT);
+    }
+    let no_zeroes = server_flags & proto::FLAG_NO_ZEROES != 0;
+    let client_flags =
+        u32::from(proto::FLAG_FIXED_NEWSTYLE | (server_flags & proto::FLAG_NO_ZEROES));
+    stream.write_all(&client_flags.to_be_bytes())?;
+
+    let name_len = u32::try_from(name.len())?.to_be_bytes();
+    let info_requests = [0, 1, 0, proto::INFO_BLOCK_SIZE as u8];
+    send_option(
+        stream,
+        proto::OPT_GO,
+        &[&name_len[..], name, &info_requests[..]],
+    )?;
+    let mut export = Export {
+        size: 0,
+        flags: 0,
+        min_block: 512,
+        preferred_block: 4096,
+        max_request: 32 << 20,
+    };
+    let mut have_export = false;
+    loop {
+        if read_u64(stream)? != proto::OPTION_REPLY_MAGIC || read_u32(stream)? != proto::OPT_GO {
+            pr_err!("malformed option reply\n");
+            return Err(EPROTO);
+        }
+        let reply = read_u32(stream)?;
+        let len = usize::try_from(read_u32(stream)?)?;
+        if len > proto::MAX_NAME + 64 {
+            pr_err!("option reply of {} bytes is too long\n", len);
+            return Err(EPROTO);
+        }
+        match reply {
+            proto::REP_ACK if have_export => {
+                skip(stream, len)?;
+                return Ok(export);
+            }
+            proto::REP_INFO if len >= 2 => {
+                let info = read_u16(stream)?;
+                match info {
+                    proto::INFO_EXPORT if len == 12 => {
+                        export.size = read_u64(stream)?;
+                        export.flags = read_u16(stream)?;
+                        have_export = true;
+                    }
+                    proto::INFO_BLOCK_SIZE if len == 14 => {
+                        export.min_block = read_u32(stream)?;
+                        export.preferred_block = read_u32(stream)?;
+                        export.max_request = read_u32(stream)?;
+                    }
+                    _ => skip(stream, len - 2)?,
+                }
+            }
+            proto::REP_ERR_UNSUP => {
+                // An older server: `NBD_OPT_EXPORT_NAME` gives size and flags, no block sizes.
+                skip(stream, len)?;
+                send_option(stream, proto::OPT_EXPORT_NAME, &[name])?;
+                export.size = read_u64(stream)?;
+                export.flags = read_u16(stream)?;
+                if !no_zeroes {
+                    skip(stream, 124)?;
+                }
+                return Ok(export);
+            }
+            proto::REP_ERR_UNKNOWN => {
+                pr_err!("the server has no such export\n");
+                return Err(ENOENT);
+            }
+            proto::REP_ERR_POLICY => {
+                pr_err!("the server refused the export by policy\n");
+                return Err(EACCES);
+            }
+            _ => {
+                pr_err!("the server answered NBD_OPT_GO with {:#x}\n", reply);
+                return Err(EPROTO);
+            }
+        }
+    }
+}
+
+/// Where a request in flight is, by tag.
+enum Slot {
+    /// No request has this tag.
+    Free,
+    /// A write whose data `queue_rq` is still sending: it owns the request.
+    Sending,
+    /// Sent; the reply ends it.
+    Waiting(ARef<Request<NbdDevice>>),
+    /// A write whose reply came before `queue_rq` was done sending it:
+    /// `queue_rq` ends it with this status.
+    Answered(Result),
+}
+
+/// The requests in flight on the connection.
+struct Inflight {
+    slots: KVec<Slot>,
+    /// The connection is gone: new requests fail, none is waiting.
+    dead: bool,
+}
+
+/// The connection to the server, shared by `queue_rq`, the receive work
+/// item and the module.
+#[pin_data]
+struct Connection {
+    stream: TcpStream,
+    export: Export,
+    timeout: Duration,
+    /// Held while a command and its data go out, so commands do not interleave.
+    #[pin]
+    sending: Mutex<()>,
+    #[pin]
+    inflight: Mutex<Inflight>,
+}
+
+impl Connection {
+    /// Sends one command's header, with `MSG_MORE` if data follows.
+    fn send_header(&self, cmd: u16, flags: u16, cookie: u64, offset: u64, len: u32) -> Result {
+        let mut header = [0u8; 28];
+        header[..4].copy_from_slice(&proto::REQUEST_MAGIC.to_be_bytes());
+        header[4..6].copy_from_slice(&flags.to_be_bytes());
+        header[6..8].copy_from_slice(&cmd.to_be_bytes());
+        header[8..16].copy_from_slice(&cookie.to_be_bytes());
+        header[16..24].copy_from_slice(&offset.to_be_bytes());
+        header[24..].copy_from_slice(&len.to_be_bytes());
+        let more = if cmd == proto::CMD_WRITE {
+            MessageFlags::MORE
+        } else {
+            MessageFlags::NONE
+        };
+        self.stream.as_socket().send_all(&header, more)
+    }
+
+    /// Sends a write's data, from the request's pages.
+    fn send_data(&self, rq: &Request<NbdDevice>) -> Result {
+        let socket = self.stream.as_socket();
+        let mut segments = rq.segments().peekable();
+        while let Some(segment) = segments.next() {
+            let flags = if segments.peek().is_some() {
+                MessageFlags::MORE
+            } else {
+                MessageFlags::NONE
+            };
+            segment.with_source(|data| socket.send_iter_all(data, flags))?;
+        }
+        Ok(())
+    }
+
+    /// Ends the connection: the receive loop sees it and fails what is in flight.
+    fn shut_down(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    /// Marks the connection dead and fails every request waiting for a reply.
+    ///
+    /// Requests are ended one at a time outside the lock: ending one runs
+    /// its bios' completions, which may queue new I/O, and so `queue_rq`.
+    fn fail_all(&self) {
+        loop {
+            let rq = {
+                let mut inflight = self.inflight.lock();
+                inflight.dead = true;
+                let waiting = inflight
+                    .slots
+                    .iter_mut()
+                    .find(|slot| matches!(slot, Slot::Waiting(_)));
+                match waiting.map(|slot| core::mem::replace(slot, Slot::Free)) {
+                    Some(Slot::Waiting(rq)) => rq,
+                    _ => return,
+                }
+            };
+            end(rq, Err(EIO));
+        }
+    }
+
+    /// Whether any request is in flight.
+    fn busy(&self) -> bool {
+        let inflight = self.inflight.lock();
+        inflight
+            .slots
+            .iter()
+            .any(|slot| !matches!(slot, Slot::Free))
+    }
+
+    /// Receives a read's data into the request's pages.
+    fn recv_data(&self, rq: &Request<NbdDevice>) -> Result {
+        let socket = self.stream.as_socket();
+        for mut segment in rq.segments() {
+            segment.with_dest(|data| socket.recv_iter_exact(data, MessageFlags::NONE))??;
+        }
+        Ok(())
+    }
+
+    /// Receives one reply and ends its request; `Err` ends the connection.
+    ///
+    /// The read of a reply times out after `timeout` (`SO_RCVTIMEO`). Requests
+    /// in flight at two timeouts in a row have waited at least `timeout` for a
+    /// reply: the server is not answering and the connection is dropped.
+    fn receive_one(&self, waited: &mut bool) -> Result {
+        let mut reply = [0u8; 16];
+        match self.stream.read(&mut reply[..1]) {
+            Ok(1) => *waited = false,
+            Ok(_) => return Err(ECONNRESET),
+            Err(e) if e == EAGAIN => {
+                let busy = self.busy();
+                if busy && *waited {
+                    pr_err!(
+                        "no reply for {} s: dropping the connection\n",
+                        self.timeout.as_secs()
+                    );
+                    return Err(ETIMEDOUT);
+                }
+                *waited = busy;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
+        self.stream.read_exact(&mut reply[1..])?;
+        let magic = u32::from_be_bytes([reply[0], reply[1], reply[2], reply[3]]);
+        let error = u32::from_be_bytes([reply[4], reply[5], reply[6], reply[7]]);
+        let mut cookie = [0u8; 8];
+        cookie.copy_from_slice(&reply[8..]);
+        let cookie = u64::from_be_bytes(cookie);
+        if magic != proto::SIMPLE_REPLY_MAGIC {
+            pr_err!("reply with bad magic {:#x}\n", magic);
+            return Err(EPROTO);
+        }
+        let status = if error == 0 { Ok(()) } else { Err(EIO) };
+        let rq = {
+            let mut inflight = self.inflight.lock();
+            let Some(slot) = usize::try_from(cookie)
+                .ok()
+                .and_then(|tag| inflight.slots.get_mut(tag))
+            else {
+                pr_err!("reply for unknown cookie {:#x}\n", cookie);
+                return Err(EPROTO);
+            };
+            match slot {
+                Slot::Sending => {
+                    *slot = Slot::Answered(status);
+                    return Ok(());
+                }
+                Slot::Waiting(_) => {}
+                _ => {
+                    pr_err!("reply for cookie {:#x}, which is not in flight\n", cookie);
+                    return Err(EPROTO);
+                }
+            }
+            match core::mem::replace(slot, Slot::Free) {
+                Slot::Waiting(rq) => rq,
+                _ => return Err(EPROTO),
+            }
+        };
+        if status.is_ok() && rq.command() == Command::Read {
+            if let Err(e) = self.recv_data(&rq) {
+                end(rq, Err(EIO));
+                return Err(e);
+            }
+        }
+        end(rq, status);
+        Ok(())
+    }
+}
+
+/// Ends a request the caller holds the only reference to.
+fn end(rq: ARef<Request<NbdDevice>>, status: Result) {
+    if Request::end(rq, status).is_err() {
+        pr_err!("a request to end was still referenced\n");
+    }
+}
+
+/// The receive loop, as a work item of the module's queue.
+#[pin_data]
+struct Receiver {
+    conn: Arc<Connection>,
+    #[pin]
+    work: Work<Receiver>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Receiver { self.work }
+}
+
+impl WorkItem for Receiver {
+    type Pointer = Arc<Receiver>;
+
+    fn run(this: Arc<Receiver>) {
+        let mut waited = false;
+        let result = loop {
+            if let Err(e) = this.conn.receive_one(&mut waited) {
+                break e;
+            }
+        };
+        if result != ECONNRESET {
+            pr_warn!("connection ended: {:?}\n", result);
+        }
+        this.conn.shut_down();
+        this.conn.fail_all();
+    }
+}
+
+struct NbdDevice;
+
+#[vtable]
+impl Operations for NbdDevice {
+    type QueueData = Arc<Connection>;
+
+    fn queue_rq(
+        conn: ArcBorrow<'_, Connection>,
+        rq: ARef<Request<Self>>,
+        _is_last: bool,
+    ) -> Result {
+        let cmd = match rq.command() {
+            Command::Read => proto::CMD_READ,
+            Command::Write => proto::CMD_WRITE,
+            Command::Flush => proto::CMD_FLUSH,
+            Command::Discard => proto::CMD_TRIM,
+            _ => return Err(EOPNOTSUPP),
+        };
+        // A flush covers the whole export: the protocol wants offset and length 0 (a flush
+        // request has no position of its own).
+        let (offset, len) = if cmd == proto::CMD_FLUSH {
+            (0, 0)
+        } else {
+            (rq.sector() << SECTOR_SHIFT, rq.bytes())
+        };
+        let flags = if cmd == proto::CMD_WRITE && rq.is_fua() {
+            proto::CMD_FLAG_FUA
+        } else {
+            0
+        };
+        let tag = rq.tag();
+        let _sending = conn.sending.lock();
+        // A write keeps its request while its pages are sent; any other command is handed
+        // to the receive loop before its header goes out, as the reply may come at once.
+        let mut write = None;
+        {
+            let mut inflight = conn.inflight.lock();
+            if inflight.dead {
+                return Err(EIO);
+            }
+            let slot = usize::try_from(tag)
+                .ok()
+                .and_then(|tag| inflight.slots.get_mut(tag))
+                .ok_or(EIO)?;
+            if cmd == proto::CMD_WRITE {
+                *slot = Slot::Sending;
+                write = Some(rq);
+            } else {
+                *slot = Slot::Waiting(rq);
+            }
+        }
+        let sent = conn
+            .send_header(cmd, flags, u64::from(tag), offset, len)
+            .and_then(|()| match &write {
+                Some(rq) => conn.send_data(rq),
+                None => Ok(()),
+            });
+        if sent.is_err() {
+            conn.shut_down();
+        }
+        let Some(rq) = write else {
+            // The receive loop owns the request: the reply or the failure of the
+            // connection (which a failed send causes) ends it.
+            return Ok(());
+        };
+        let mut inflight = conn.inflight.lock();
+        let dead = inflight.dead;
+        let slot = usize::try_from(tag)
+            .ok()
+            .and_then(|tag| inflight.slots.get_mut(tag))
+            .ok_or(EIO)?;
+        let status = match core::mem::replace(slot, Slot::Free) {
+            Slot::Answered(status) => status,
+            _ if sent.is_err() || dead => Err(EIO),
+            _ => {
+                *slot = Slot::Waiting(rq);
+                return Ok(());
+            }
+        };
+        drop(inflight);
+        end(rq, status);
+        Ok(())
+    }
+
+    fn commit_rqs(_conn: ArcBorrow<'_, Connection>) {}
+
+    fn complete(rq: ARef<Request<Self>>) {
+        end(rq, Ok(()));
+    }
+}
+
+struct RustNbd {
+    disk: Option<GenDisk<NbdDevice>>,
+    conn: Arc<Connection>,
+    /// Runs the receive loop; dropping it waits for the loop to end.
+    _queue: OwnedQueue,
+}
+
+impl kernel::Module for RustNbd {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let server = InetSocketAddr::new(
+            module_parameters::address.value(),
+            module_parameters::port.value(),
+        );
+        let depth = module_parameters::queue_depth.value();
+        if !(1..=1024).contains(&depth) {
+            pr_err!("queue_depth={} is not in 1..1024\n", depth);
+            return Err(EINVAL);
+        }
+        let timeout_secs = module_parameters::timeout.value();
+        if timeout_secs == 0 {
+            pr_err!("timeout=0: a request must be allowed some seconds\n");
+            return Err(EINVAL);
+        }
+        let timeout = Duration::from_secs(u64::from(timeout_secs));
+
+        let stream = TcpStream::connect(Namespace::init(), &server)?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(timeout))?;
+        let name = module_parameters::export.value();
+        let export = handshake(&stream, name.as_bytes())?;
+        pr_info!(
+            "{}: export of {} bytes, flags {:#x}, blocks {}/{}/{}\n",
+            server,
+            export.size,
+            export.flags,
+            export.min_block,
+            export.preferred_block,
+            export.max_request
+        );
+
+        let block = export.min_block.clamp(512, 4096).next_power_of_two();
+        let physical = export
+            .preferred_block
+            .clamp(block, 4096)
+            .next_power_of_two();
+        let max_sectors = (export.max_request >> SECTOR_SHIFT).clamp(block >> SECTOR_SHIFT, 65536);
+        let builder = GenDiskBuilder::new()
+            .capacity_sectors(export.size >> SECTOR_SHIFT)
+            .logical_block_size(block)?
+            .physical_block_size(physical)?
+            .rotational(export.flags & proto::TFLAG_ROTATIONAL != 0)
+            .read_only(export.flags & proto::TFLAG_READ_ONLY != 0)
+            .write_cache(export.flags & proto::TFLAG_SEND_FLUSH != 0)
+            .forced_unit_access(export.flags & proto::TFLAG_SEND_FUA != 0)
+            .max_hw_sectors(max_sectors)
+            .max_hw_discard_sectors(if export.flags & proto::TFLAG_SEND_TRIM != 0 {
+                u32::MAX >> SECTOR_SHIFT
+            } else {
+                0
+            });
+
+        let mut slots = KVec::with_capacity(depth as usize, GFP_KERNEL)?;
+        for _ in 0..depth {
+            slots.push(Slot::Free, GFP_KERNEL)?;
+        }
+        let conn = Arc::pin_init(
+            pin_init!(Connection {
+                stream,
+                export,
+                timeout,
+                sending <- new_mutex!(()),
+                inflight <- new_mutex!(Inflight { slots, dead: false }),
+            }),
+            GFP_KERNEL,
+        )?;
+        // The receive loop blocks for the connection's lifetime, so it gets a worker of its
+        // own; the disk's writeback may wait on it, so the queue keeps a rescuer.
+        let queue = OwnedQueue::new(
+            c"rust_nbd",
+            QueueFlags::UNBOUND | QueueFlags::MEM_RECLAIM,
+            0,
+        )?;
+        // Taken before `pin_init!`, whose initialiser would move `conn`.
+        let receiver_conn = conn.clone();
+        let receiver = Arc::pin_init(
+            pin_init!(Receiver {
+                conn: receiver_conn,
+                work <- new_work!("rust_nbd::receiver"),
+            }),
+            GFP_KERNEL,
+        )?;
+        // A new work item is never already queued.
+        let _ = queue.enqueue(receiver);
+
+        let tagset = Arc::pin_init(
+            TagSet::with_flags(1, depth, 1, TagSetFlags::BLOCKING),
+            GFP_KERNEL,
+        )?;
+        let disk = match builder.build(fmt!("rust_nbd0"), tagset, conn.clone()) {
+            Ok(disk) => disk,
+            Err(e) => {
+                conn.shut_down();
+                return Err(e);
+            }
+        };
+        Ok(RustNbd {
+            disk: Some(disk),
+            conn,
+            _queue: queue,
+        })
+    }
+}
+
+impl Drop for RustNbd {
+    fn drop(&mut self) {
+        // The disk goes first, while the connection still works: removing it writes back
+        // what is cached for it.
+        drop(self.disk.take());
+        {
+            let _sending = self.conn.sending.lock();
+            let _ = self.conn.send_header(proto::CMD_DISC, 0, 0, 0, 0);
+        }
+        self.conn.shut_down();
+        // `_queue` drops next, which waits for the receive loop to see the end.
+    }
+}

@@ -11,7 +11,12 @@
  *                                            CONNS connections held open, each pinged once;
  *                                            ACTIVE of them then do COUNT 64-byte round trips;
  *                                            kworkers counted are those that ran WORKQUEUE's items
+ *   loadgen blk     DEV PATTERN BS QD COUNT  COUNT direct I/Os of BS bytes on the block device
+ *                                            DEV, QD at a time (one thread each); PATTERN is
+ *                                            read, write, randread or randwrite
+ *   loadgen mkfs    DEV                      one `mke2fs -t ext2` of DEV, timed
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <linux/fs.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -602,11 +610,123 @@ static void hold(int conns, int active, long count, const char *wq)
 	free(fds);
 }
 
+/* One thread of `loadgen blk`: its share of the I/Os, on its own descriptor. */
+struct blk_worker {
+	pthread_t thread;
+	const char *dev;
+	int write, random;
+	long long bs, size, first, count;
+	unsigned long long seed;
+	int failed;
+};
+
+static void *blk_thread(void *arg)
+{
+	struct blk_worker *w = arg;
+	int fd = open(w->dev, (w->write ? O_WRONLY : O_RDONLY) | O_DIRECT);
+	void *buf;
+	long long blocks = w->size / w->bs;
+
+	if (fd < 0 || posix_memalign(&buf, 4096, w->bs)) {
+		w->failed = 1;
+		return NULL;
+	}
+	memset(buf, 0x5a, w->bs);
+	for (long long i = 0; i < w->count; i++) {
+		long long block;
+
+		if (w->random) {
+			/* xorshift64: the same offsets for every driver. */
+			w->seed ^= w->seed << 13;
+			w->seed ^= w->seed >> 7;
+			w->seed ^= w->seed << 17;
+			block = w->seed % blocks;
+		} else {
+			block = (w->first + i) % blocks;
+		}
+		ssize_t n = w->write ? pwrite(fd, buf, w->bs, block * w->bs) : pread(fd, buf, w->bs, block * w->bs);
+		if (n != w->bs) {
+			w->failed = 1;
+			break;
+		}
+	}
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/* COUNT direct I/Os of BS bytes, QD threads at once; one JSON line. */
+static int blk(const char *dev, const char *pattern, long long bs, int qd, long long count)
+{
+	int write = !strcmp(pattern, "write") || !strcmp(pattern, "randwrite");
+	int random = !strncmp(pattern, "rand", 4);
+	struct blk_worker w[64];
+	long long size;
+	int fd = open(dev, O_RDONLY);
+
+	if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size) || qd < 1 || qd > 64 || bs < 512 || size < bs * qd) {
+		fprintf(stderr, "loadgen: blk needs a block device larger than QD x BS, 1 <= QD <= 64 (%s)\n", dev);
+		return 1;
+	}
+	close(fd);
+	allocs_begin();
+	double t0 = now();
+	for (int i = 0; i < qd; i++) {
+		w[i] = (struct blk_worker){ .dev = dev, .write = write, .random = random, .bs = bs, .size = size,
+					    .first = i * (size / bs / qd), .count = count / qd + (i < count % qd),
+					    .seed = 0x9e3779b97f4a7c15ULL * (i + 1) };
+		pthread_create(&w[i].thread, NULL, blk_thread, &w[i]);
+	}
+	int failed = 0;
+	for (int i = 0; i < qd; i++) {
+		pthread_join(w[i].thread, NULL);
+		failed |= w[i].failed;
+	}
+	double secs = now() - t0;
+	long long allocs = allocs_end();
+	if (failed) {
+		fprintf(stderr, "loadgen: an I/O on %s failed\n", dev);
+		return 1;
+	}
+	printf("{\"workload\":\"blk\",\"ops\":%lld,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"%s\",\"allocs\":%lld}\n",
+	       count, secs, bs >= (1 << 20) ? count * bs / secs / (1 << 20) : count / secs,
+	       bs >= (1 << 20) ? "MiB/s" : "IOPS", allocs);
+	return 0;
+}
+
+/* One mke2fs of DEV: its rate is runs per second, its operations the one run. */
+static int mkfs(const char *dev)
+{
+	allocs_begin();
+	double t0 = now();
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/usr/sbin/mke2fs", "mke2fs", "-q", "-F", "-t", "ext2", dev, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "loadgen: mke2fs %s failed\n", dev);
+		return 1;
+	}
+	double secs = now() - t0;
+	long long allocs = allocs_end();
+	printf("{\"workload\":\"mkfs\",\"ops\":1,\"seconds\":%.6f,\"rate\":%.3f,\"unit\":\"runs/s\",\"allocs\":%lld}\n",
+	       secs, 1 / secs, allocs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 7 && !strcmp(argv[1], "blk"))
+		return blk(argv[2], argv[3], atoll(argv[4]), atoi(argv[5]), atoll(argv[6]));
+	if (argc == 3 && !strcmp(argv[1], "mkfs"))
+		return mkfs(argv[2]);
 	if (argc < 5 || (!strcmp(argv[1], "hold") && argc < 7)) {
 		fprintf(stderr, "usage: loadgen bulk|rr|udp|connect HOST PORT N [M]\n"
-				"       loadgen hold HOST PORT CONNS ACTIVE COUNT [WORKQUEUE]\n");
+				"       loadgen hold HOST PORT CONNS ACTIVE COUNT [WORKQUEUE]\n"
+				"       loadgen blk DEV read|write|randread|randwrite BS QD COUNT\n"
+				"       loadgen mkfs DEV\n");
 		return 2;
 	}
 	resolve(argv[2], atoi(argv[3]));

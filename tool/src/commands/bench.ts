@@ -9,7 +9,7 @@ import { buildInitramfs, ExtraFile } from '../kernel/initramfs.js';
 import { Guest, READY } from '../guest/guest.js';
 import { run, stage, UserError, listFilesUnder } from '../util/run.js';
 import { findProblems, formatProblems } from '../guest/console.js';
-import { Sample, summarizeBench, renderTable, ratiosSvg, worstLine, eventsLine, BenchResult, HOLD_WORKLOAD, HoldStats } from './benchreport.js';
+import { Sample, summarizeBench, renderTable, ratiosSvg, worstLine, eventsLine, nbdLine, BenchResult, HOLD_WORKLOAD, HoldStats } from './benchreport.js';
 
 export type Mode = 'wall' | 'icount';
 export const SERVERS = [
@@ -117,6 +117,67 @@ async function runHold(guest: Guest, mode: Mode, reps: number, smoke: boolean): 
   return samples;
 }
 
+/** The NBD workloads: `loadgen blk`/`mkfs` on a disk `dev` of `NBD_DISK_MIB` MiB. */
+export const NBD_DISK_MIB = 256;
+export function nbdWorkloads(smoke: boolean): { name: string; args: (dev: string) => string }[] {
+  const s = (full: number, small: number) => (smoke ? small : full);
+  return [
+    { name: 'nbd_seq_read_1M', args: (d) => `blk ${d} read 1048576 1 ${s(256, 4)}` },
+    { name: 'nbd_seq_write_1M', args: (d) => `blk ${d} write 1048576 1 ${s(256, 4)}` },
+    { name: 'nbd_rand_read_4K', args: (d) => `blk ${d} randread 4096 1 ${s(3000, 40)}` },
+    { name: 'nbd_rand_write_4K', args: (d) => `blk ${d} randwrite 4096 1 ${s(3000, 40)}` },
+    { name: 'nbd_rand_read_4K_qd16', args: (d) => `blk ${d} randread 4096 16 ${s(6000, 64)}` },
+    { name: 'nbd_rand_write_4K_qd16', args: (d) => `blk ${d} randwrite 4096 16 ${s(6000, 64)}` },
+    { name: 'nbd_mkfs_256M', args: (d) => `mkfs ${d}` },
+  ];
+}
+
+/**
+ * The two NBD clients on one nbdkit memory export, with the same settings:
+ * one connection, 512-byte logical blocks, the server's flush/FUA flags,
+ * scheduler none (the tree has no other), TCP_NODELAY (both set it).
+ */
+export const NBD_DRIVERS = [
+  { name: 'rust', dev: '/dev/rust_nbd0', attach: 'insmod /lib/modules/knet/rust_nbd.ko port=10809 queue_depth=64', detach: 'rmmod rust_nbd' },
+  { name: 'c', dev: '/dev/nbd0', attach: '/usr/sbin/nbd-client 127.0.0.1 10809 /dev/nbd0 -b 512 -C 1', detach: '/usr/sbin/nbd-client -d /dev/nbd0' },
+] as const;
+
+/** Runs the NBD workloads on the Rust driver and on nbd.ko in turn, attaching and detaching around each. */
+async function runNbd(guest: Guest, mode: Mode, reps: number, smoke: boolean, only?: RegExp): Promise<Sample[]> {
+  const chosen = nbdWorkloads(smoke).filter((w) => !only || only.test(w.name));
+  const server = await guest.exec(`insmod /lib/modules/knet/nbd.ko nbds_max=1 && nbdkit -i 127.0.0.1 -p 10809 memory ${NBD_DISK_MIB}M && sleep 0.5`);
+  if (server.code !== 0) throw new UserError(`starting nbdkit and nbd.ko failed:\n${server.output}`);
+  const withDriver = async (driver: (typeof NBD_DRIVERS)[number], body: () => Promise<void>) => {
+    const up = await guest.exec(driver.attach);
+    if (up.code !== 0) throw new UserError(`attaching ${driver.name} failed:\n${up.output}`);
+    try {
+      await body();
+    } finally {
+      const down = await guest.exec(driver.detach, 300_000);
+      if (down.code !== 0) throw new UserError(`detaching ${driver.name} failed:\n${down.output}`);
+    }
+  };
+  // Warm-up, as for the echo workloads.
+  for (const driver of NBD_DRIVERS) {
+    await withDriver(driver, async () => {
+      for (const w of nbdWorkloads(true).filter((x) => chosen.some((c) => c.name === x.name))) await loadgen(guest, w.args(driver.dev), `${w.name} warm-up on ${driver.name}`);
+    });
+  }
+  const samples: Sample[] = [];
+  for (let rep = 1; rep <= reps; rep++) {
+    for (const driver of inTurn(NBD_DRIVERS, rep)) {
+      await withDriver(driver, async () => {
+        for (const w of chosen) {
+          const result = await loadgen(guest, w.args(driver.dev), `${w.name} on ${driver.name}`);
+          samples.push(sampleOf(mode, rep, w.name, driver.name, result));
+          process.stdout.write(`    ${mode} #${rep} ${w.name.padEnd(22)} ${driver.name.padEnd(5)} ${result.rate.toFixed(1)} ${result.unit}\n`);
+        }
+      });
+    }
+  }
+  return samples;
+}
+
 /** Builds the C module out of tree and the static userspace programs. */
 async function buildContenders(a: Artifacts): Promise<ExtraFile[]> {
   const dir = join(CACHE, 'bench');
@@ -175,6 +236,9 @@ async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, s
     const unload = await guest.exec('rmmod rust_echo_server && rmmod c_echo_server');
     if (unload.code !== 0) throw new UserError(`unloading the servers failed:\n${unload.output}`);
     if (!only || only.test(HOLD_WORKLOAD)) samples.push(...await runHold(guest, mode, reps, smoke));
+    // The NBD client exists on mainline only.
+    const nbd = nbdWorkloads(smoke).some((w) => !only || only.test(w.name));
+    if (nbd && (await guest.exec('[ -f /lib/modules/knet/rust_nbd.ko ]')).code === 0) samples.push(...await runNbd(guest, mode, reps, smoke, only));
   } finally {
     await guest.shutdown();
   }
@@ -220,5 +284,7 @@ export async function benchCommand(o: { smoke: boolean; reps: number; modes: Mod
   console.log(worstLine(result));
   const events = eventsLine(result);
   if (events) console.log(events);
+  const nbd = nbdLine(result);
+  if (nbd) console.log(nbd);
   return 0;
 }

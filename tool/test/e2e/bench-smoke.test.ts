@@ -5,17 +5,20 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
-import { runBench, workloads, SERVERS } from '../../src/commands/bench.js';
-import { worstLine, eventsLine, HOLD_WORKLOAD } from '../../src/commands/benchreport.js';
+import { runBench, workloads, nbdWorkloads, SERVERS, NBD_DRIVERS } from '../../src/commands/bench.js';
+import { worstLine, eventsLine, nbdLine, isNbd, HOLD_WORKLOAD } from '../../src/commands/benchreport.js';
+import { target } from '../../src/kernel/target.js';
 import { artifacts as built, needKernel } from './fixture.js';
 
 // The benchmark boots its own guests (and checks their consoles): only the kernel comes from the fixture.
-test('make bench --smoke measures every workload against every server, and the held connections', { ...needKernel, timeout: 900_000 }, async () => {
+test('make bench --smoke measures every workload against every server, the held connections and, on mainline, the NBD drivers', { ...needKernel, timeout: 900_000 }, async () => {
   const out = join(tmpdir(), `knet-bench-smoke-${process.pid}`);
   const r = await runBench({ smoke: true, reps: 1, modes: ['wall'], outDir: out, artifacts: built });
-  assert.equal(r.rows.length, workloads(true).length + 1);
+  const nbd = target().name === 'mainline' ? nbdWorkloads(true).length : 0;
+  assert.equal(r.rows.length, workloads(true).length + 1 + nbd);
   for (const row of r.rows) {
-    for (const s of SERVERS) {
+    const contenders = isNbd(row.workload) ? NBD_DRIVERS : SERVERS;
+    for (const s of contenders) {
       const c = row.servers[s.name];
       assert.ok(c && c.median > 0, `${row.workload}/${s.name} has no rate`);
       assert.ok(Number.isFinite(c.allocsPerOp), `${row.workload}/${s.name} has no allocation count`);
@@ -30,5 +33,6 @@ test('make bench --smoke measures every workload against every server, and the h
     assert.ok(h && h.served === h.conns && h.stalled === 0, `${HOLD_WORKLOAD}/${name}: ${JSON.stringify(h)}`);
   }
   assert.match(eventsLine(r) ?? '', /^events: \d+ connections, worst rust\/c ratio \d+\.\d\d \(\w+\), workers rust \d+ c \d+, bytes\/conn rust -?\d+ c -?\d+\n/);
+  if (nbd) assert.match(nbdLine(r) ?? '', /^nbd: worst rust\/c ratio \d+\.\d\d \(\w+\), allocs\/request rust \d+\.\d\d c \d+\.\d\d$/);
   assert.ok(existsSync(join(out, 'bench.json')) && existsSync(join(out, 'ratios.svg')));
 });

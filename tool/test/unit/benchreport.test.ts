@@ -1,7 +1,7 @@
 // Benchmark statistics: medians, ratios and the worst-ratio line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { median, summarizeBench, worstLine, eventsLine, ratiosSvg, renderTable, Sample } from '../../src/commands/benchreport.js';
+import { median, summarizeBench, worstLine, eventsLine, nbdLine, ratiosSvg, renderTable, Sample } from '../../src/commands/benchreport.js';
 
 function sample(workload: string, server: string, rate: number, rep = 1, mode: 'wall' | 'icount' = 'icount'): Sample {
   return { mode, rep, workload, server, rate, unit: 'req/s', ops: 100, seconds: 1, allocsPerOp: 2 };
@@ -47,4 +47,22 @@ test('the held-connections workload gives the events line and how the blocking s
     'blocking rust server at 10000 connections: served 254, 9746 accepted but never served, 258 kworkers');
   assert.match(renderTable(r), /rust, blocking .* kworkers  258 .* served 254\/10000/);
   assert.equal(eventsLine(summarizeBench([sample('rr', 'rust', 1), sample('rr', 'c', 1), sample('rr', 'user', 1)], 'icount')), undefined);
+});
+
+test('the NBD rows compare two drivers: their own line, allocations per request over the I/O workloads', () => {
+  const io = (workload: string, server: string, rate: number, allocsPerOp: number): Sample =>
+    ({ mode: 'icount', rep: 1, workload, server, rate, unit: 'IOPS', ops: 100, seconds: 1, allocsPerOp });
+  const samples = [
+    sample('rr', 'rust', 100), sample('rr', 'c', 100), sample('rr', 'user', 100),
+    io('nbd_rand_read_4K', 'rust', 95, 2), io('nbd_rand_read_4K', 'c', 100, 3),
+    io('nbd_seq_write_1M', 'rust', 101, 4), io('nbd_seq_write_1M', 'c', 100, 5),
+    { ...io('nbd_mkfs_256M', 'rust', 1, 900), unit: 'runs/s' }, { ...io('nbd_mkfs_256M', 'c', 1, 1000), unit: 'runs/s' },
+  ];
+  const r = summarizeBench(samples, 'icount');
+  assert.equal(nbdLine(r), 'nbd: worst rust/c ratio 0.95 (nbd_rand_read_4K), allocs/request rust 3.00 c 4.00');
+  // The echo line ignores them, and the table and chart take rows without a userspace contender.
+  assert.equal(worstLine(r), 'worst rust/c ratio: 1.00 (rr)');
+  assert.match(renderTable(r), /nbd_rand_read_4K .* 0\.95 +- /);
+  assert.doesNotMatch(ratiosSvg(r), /NaN/);
+  assert.equal(nbdLine(summarizeBench(samples.slice(0, 3), 'icount')), undefined);
 });

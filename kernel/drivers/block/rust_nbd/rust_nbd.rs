@@ -650,6 +650,9 @@ impl kernel::Module for RustNbd {
         let timeout = Duration::from_secs(u64::from(timeout_secs));
 
         let stream = TcpStream::connect(Namespace::init(), &server)?;
+        // Writeback of this disk depends on the socket: it must not wait for that writeback
+        // when it allocates, under memory pressure.
+        stream.as_socket().set_memalloc();
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(timeout))?;
         let name = module_parameters::export.value();

@@ -2,6 +2,7 @@
 
 #include <linux/net.h>
 #include <linux/nsproxy.h>
+#include <linux/sched/mm.h>
 #include <linux/sched.h>
 #include <linux/sockptr.h>
 #include <net/net_namespace.h>
@@ -181,6 +182,41 @@ rust_helper___rcu_assign_sk_user_data_with_flags(struct sock *sk, void *ptr,
 						 uintptr_t flags)
 {
 	__rcu_assign_sk_user_data_with_flags(sk, ptr, flags);
+}
+
+/*
+ * A socket that block I/O depends on (a network block device, swap over the
+ * network) must make progress under memory pressure, as nbd.c sets it up: its
+ * allocations do not recurse into I/O and may use the memalloc reserves, and
+ * it does not use the task's page fragment, which reclaim may enter while the
+ * task holds it. Under the socket lock, as the allocation flags are read with
+ * it held.
+ */
+__rust_helper void rust_helper_sk_set_memalloc_noio(struct sock *sk)
+{
+	lock_sock(sk);
+	sk->sk_allocation = GFP_NOIO;
+	sk->sk_use_task_frag = false;
+	sk_set_memalloc(sk);
+	release_sock(sk);
+}
+
+/* Undoes the memalloc part, which counts in a static key, before the socket goes. */
+__rust_helper void rust_helper_sk_clear_memalloc_locked(struct sock *sk)
+{
+	lock_sock(sk);
+	sk_clear_memalloc(sk);
+	release_sock(sk);
+}
+
+__rust_helper unsigned int rust_helper_memalloc_noreclaim_save(void)
+{
+	return memalloc_noreclaim_save();
+}
+
+__rust_helper void rust_helper_memalloc_noreclaim_restore(unsigned int flags)
+{
+	memalloc_noreclaim_restore(flags);
 }
 
 #endif /* CONFIG_NET */

@@ -42,6 +42,7 @@ impl Socket {
         let mut msg = RawHeader::for_send(None);
         msg.set_flags(flags);
         let header = msg.as_mut_ptr();
+        let _scope = self.io_scope();
         // SAFETY: `header` is a valid kernel header without name or control (`RawHeader`'s
         // invariant). Its iterator becomes a copy of `data`'s, a valid source whose memory may
         // be read for the call (`IovIterSource`'s invariant); the copy is written back before
@@ -82,6 +83,7 @@ impl Socket {
         let flags = self.effective(flags.only(MessageFlags::RECV_ALLOWED)?);
         let mut msg = RawHeader::for_receive(None, None);
         let header = msg.as_mut_ptr();
+        let _scope = self.io_scope();
         // SAFETY: `header` is a valid kernel header without name or control (`RawHeader`'s
         // invariant). Its iterator becomes a copy of `data`'s, a valid destination whose
         // memory may be written for the call (`IovIterDest`'s invariant); the copy is

@@ -26,6 +26,7 @@ use crate::{
     error::{code::*, to_result, Error, Result},
 };
 use core::{
+    marker::PhantomData,
     mem::MaybeUninit,
     ptr::NonNull,
     sync::atomic::{AtomicBool, Ordering},
@@ -113,6 +114,9 @@ fn to_c_len(len: usize) -> Result<i32> {
 pub struct Socket {
     sock: NonNull<bindings::socket>,
     nonblocking: AtomicBool,
+    /// [`Socket::set_memalloc`] was called: calls run in a [`NoReclaim`] scope, and the drop
+    /// undoes `sk_set_memalloc()`.
+    memalloc: AtomicBool,
 }
 
 // SAFETY: A `struct socket` is not tied to the task that created it; any task may use or
@@ -122,7 +126,7 @@ unsafe impl Send for Socket {}
 // SAFETY: Every kernel call made through `&Socket` (bind, listen, accept, connect, names,
 // shutdown, send, receive, options) is one user space can make on a socket shared by several
 // threads: each takes the socket lock (`lock_sock`) or the protocol's own locks, so they may
-// run concurrently on several CPUs. The only Rust-side state is an atomic. Release needs
+// run concurrently on several CPUs. The only Rust-side state is atomics. Release needs
 // `&mut Socket` (drop), so it never runs while another call is in progress.
 unsafe impl Sync for Socket {}
 
@@ -208,6 +212,7 @@ impl Socket {
         Ok(Self {
             sock,
             nonblocking: AtomicBool::new(false),
+            memalloc: AtomicBool::new(false),
         })
     }
 
@@ -380,6 +385,29 @@ impl Socket {
         self.nonblocking.load(Ordering::Relaxed)
     }
 
+    /// Makes the socket usable by block I/O under memory pressure, for a
+    /// network block device or swap over the network, as `nbd.c` does.
+    ///
+    /// Its allocations become `GFP_NOIO`, so they never wait for the I/O the
+    /// socket itself carries, and may use the memalloc reserves
+    /// (`sk_set_memalloc()`); it stops using the task's page fragment
+    /// (`sk_use_task_frag`), which reclaim may enter while the task holds it.
+    /// From then on its sends and receives run with reclaim disabled for the
+    /// task (`memalloc_noreclaim_save()`). Calling it again does nothing; the
+    /// drop undoes the memalloc accounting. May sleep.
+    pub fn set_memalloc(&self) {
+        if !self.memalloc.swap(true, Ordering::Relaxed) {
+            // SAFETY: The socket is valid and its `sk` is set (type invariant).
+            unsafe { bindings::sk_set_memalloc_noio(self.sk()) };
+        }
+    }
+
+    /// A [`NoReclaim`] scope if the socket carries block I/O ([`Socket::set_memalloc`]).
+    #[inline]
+    pub(crate) fn io_scope(&self) -> Option<NoReclaim> {
+        self.memalloc.load(Ordering::Relaxed).then(NoReclaim::enter)
+    }
+
     #[inline]
     pub(crate) fn effective(&self, flags: MessageFlags) -> MessageFlags {
         if self.is_nonblocking() {
@@ -405,6 +433,7 @@ impl Socket {
             self.effective(flags.only(MessageFlags::SEND_ALLOWED)?) | MessageFlags::NOSIGNAL;
         let size = total_len(bufs.iter().map(IoSlice::len))?;
         msg.set_flags(flags);
+        let _scope = self.io_scope();
         // SAFETY: The socket is valid. `msg` is a kernel header (no control buffer, a name of
         // its encoded length, by `RawHeader`'s invariant) over buffers that outlive the call.
         // The kvec array describes `bufs.len()` readable buffers of `size` bytes; the flags
@@ -436,6 +465,7 @@ impl Socket {
         let flags = self.effective(flags.only(MessageFlags::RECV_ALLOWED)?);
         let size = total_len(bufs.iter().map(IoSliceMut::len))?;
         let count = bufs.len();
+        let _scope = self.io_scope();
         // SAFETY: The socket is valid. `msg` is a kernel header whose name buffer, if any, is
         // a full `sockaddr_storage` and whose control buffer is aligned and writable (by
         // `RawHeader`'s invariant), borrowed for the call; the kvec array describes `count`
@@ -634,10 +664,44 @@ impl Socket {
     }
 }
 
+/// The current task's allocations neither reclaim memory nor wait for I/O
+/// while this lives (`memalloc_noreclaim_save()`): around the sends and
+/// receives of a socket that writeback depends on, reclaim must not recurse
+/// into that same writeback.
+///
+/// Not `Send`: the scope belongs to the task that entered it.
+pub(crate) struct NoReclaim {
+    flags: u32,
+    _task: PhantomData<*mut ()>,
+}
+
+impl NoReclaim {
+    fn enter() -> Self {
+        Self {
+            // SAFETY: Sets `PF_MEMALLOC` on the current task and returns its previous state,
+            // which the drop restores on the same task.
+            flags: unsafe { bindings::memalloc_noreclaim_save() },
+            _task: PhantomData,
+        }
+    }
+}
+
+impl Drop for NoReclaim {
+    fn drop(&mut self) {
+        // SAFETY: `flags` came from `memalloc_noreclaim_save()` on this task (`NoReclaim` is
+        // not `Send`), and scopes end in the reverse order they began (they are locals).
+        unsafe { bindings::memalloc_noreclaim_restore(self.flags) };
+    }
+}
+
 impl Drop for Socket {
     fn drop(&mut self) {
         // An `sk` that outlives the release must not deliver to a handler nobody can clear.
         self.clear_events();
+        if *self.memalloc.get_mut() {
+            // SAFETY: The socket is valid; `set_memalloc` did `sk_set_memalloc()` once.
+            unsafe { bindings::sk_clear_memalloc_locked(self.sk()) };
+        }
         // SAFETY: By the type invariant we own the socket, and `&mut self` means no other call
         // on it is in progress; nothing uses it after this. An `sk` that outlives the release
         // (an orphaned TCP connection) holds its own namespace reference.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Socket creation and lifetime: what a socket reports about itself, the
-//! combinations creation refuses, and that many sockets leave nothing behind.
+//! combinations creation refuses, memalloc sockets, and that many sockets
+//! leave nothing behind.
 
 use super::*;
 
@@ -47,6 +48,33 @@ mod cases {
         // SAFETY: A null pointer is explicitly allowed and rejected.
         let null = unsafe { Socket::from_raw(core::ptr::null_mut()) };
         check_eq!(null.err(), Some(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn memalloc_sockets_move_data_and_give_back_the_reserves() -> TestResult {
+        // How many sockets may use the memalloc reserves (`sk_memalloc_socks()`).
+        fn memalloc_sockets() -> i32 {
+            // SAFETY: The static key lives forever; this reads its count.
+            unsafe {
+                core::ptr::read_volatile(
+                    &raw const bindings::memalloc_socks_key.key.enabled.counter,
+                )
+            }
+        }
+        let before = memalloc_sockets();
+        let (_l, c, s) = tcp_pair(false)?;
+        c.set_memalloc();
+        c.set_memalloc();
+        check_eq!(memalloc_sockets(), before + 1);
+        check_eq!(c.send(b"ping", MessageFlags::NONE)?, 4);
+        let mut buf = [0u8; 4];
+        check_eq!(s.recv(&mut buf, MessageFlags::WAITALL)?, 4);
+        check_eq!(s.send(&buf, MessageFlags::NONE)?, 4);
+        check_eq!(c.recv(&mut buf, MessageFlags::WAITALL)?, 4);
+        check_eq!(&buf, b"ping");
+        drop(c);
+        check_eq!(memalloc_sockets(), before);
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-# The Rust NBD client against nbdkit: flush, FUA and trim seen by the server
+# The Rust NBD client against nbdkit: flush, FUA, trim and write-zeroes seen by the server
 # (log filter), error replies failing exactly those requests (error filter),
 # and handshake variants (--mask-handshake, oldstyle).
 . /knet/lib/knet.sh
@@ -26,6 +26,9 @@ grep -q 'Input/output error' /tmp/dd.err || fail "a failed read gave: $(cat /tmp
 if dd if=/tmp/data of=$NBD_DISK bs=4k seek=100 count=1 oflag=direct 2>/tmp/dd.err; then fail "a write the server failed succeeded"; fi
 rm /tmp/inject
 same_bytes /tmp/data 0 $NBD_DISK 4 1 || fail "reads fail after the server's errors stopped"
+# mke2fs zeroes with write-zeroes commands, not pages of zeroes.
+/usr/sbin/mke2fs -q -F -t ext2 $NBD_DISK 2>/tmp/mkfs.err || fail "mke2fs: $(cat /tmp/mkfs.err)"
+grep -q ' Zero id=' /tmp/nbdkit.log || fail "no write-zeroes in the server's log"
 rmmod rust_nbd || fail "rmmod rust_nbd"
 kill $server; wait $server
 
@@ -53,5 +56,5 @@ dmesg | grep -q 'rust_nbd: the server speaks the oldstyle protocol' || fail "no 
 kill $server; wait $server
 # Nothing listening: the connection error.
 if insmod $MODULES/rust_nbd.ko port=10899 2>/dev/null; then fail "loaded without a server"; fi
-echo "nbdkit: flush, FUA and trim reach the server; error replies fail just those requests; handshake variants"
+echo "nbdkit: flush, FUA, trim and write-zeroes reach the server; error replies fail just those requests; handshake variants"
 check_kernel_log

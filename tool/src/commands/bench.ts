@@ -281,7 +281,8 @@ export async function benchCommand(o: { smoke: boolean; reps: number; modes: Mod
   console.log(`\n${renderTable(result)}`);
   console.log(`samples: ${join(OUT_DIR, 'bench', 'bench.json')}; chart: ${join(OUT_DIR, 'bench', 'ratios.svg')}`);
   if (!existsSync(join(OUT_DIR, 'bench', 'ratios.svg'))) return 1;
-  console.log(worstLine(result));
+  const worst = worstLine(result);
+  if (worst) console.log(worst);
   const events = eventsLine(result);
   if (events) console.log(events);
   const nbd = nbdLine(result);

@@ -162,8 +162,9 @@ export function nbdLine(r: BenchResult): string | undefined {
 }
 
 /** The worst Rust/C ratio of the echo servers in the mode the ratios come from. */
-export function worstLine(r: BenchResult): string {
+export function worstLine(r: BenchResult): string | undefined {
   const rows = r.rows.filter((x) => x.mode === r.ratioMode && !isNbd(x.workload));
+  if (!rows.length) return undefined;
   const worst = rows.reduce((a, b) => (b.rustOverC < a.rustOverC ? b : a));
   return `worst rust/c ratio: ${worst.rustOverC.toFixed(2)} (${worst.workload})`;
 }

@@ -25,7 +25,7 @@ test('make bench --smoke measures every workload against every server, the held 
     }
     assert.ok(Number.isFinite(row.rustOverC) && row.rustOverC > 0);
   }
-  assert.match(worstLine(r), /^worst rust\/c ratio: \d+\.\d\d \(\w+\)$/);
+  assert.match(worstLine(r) ?? '', /^worst rust\/c ratio: \d+\.\d\d \(\w+\)$/);
   // The held connections: every server served all of them (few enough for the blocking one too).
   const hold = r.rows.find((row) => row.workload === HOLD_WORKLOAD);
   for (const name of ['rust', 'c', 'user', 'rust_blocking']) {

@@ -4,8 +4,8 @@
 //!
 //! `rust_nbd` connects to an NBD server over TCP when it loads, negotiates
 //! an export with the fixed newstyle handshake and exposes it as the disk
-//! `/dev/rust_nbd0`. Reads, writes, flushes (with FUA) and trims become NBD
-//! commands on the one connection; their data is sent from and received
+//! `/dev/rust_nbd0`. Reads, writes (with FUA), flushes, trims and
+//! write-zeroes become NBD commands on the one connection; their data is sent from and received
 //! straight into the requests' pages.
 //!
 //! Parameters: `address` and `port` of the server (default `127.0.0.1:10809`),
@@ -111,13 +111,16 @@ mod proto {
     pub(crate) const TFLAG_SEND_FUA: u16 = 1 << 3;
     pub(crate) const TFLAG_ROTATIONAL: u16 = 1 << 4;
     pub(crate) const TFLAG_SEND_TRIM: u16 = 1 << 5;
+    pub(crate) const TFLAG_SEND_WRITE_ZEROES: u16 = 1 << 6;
 
     pub(crate) const CMD_READ: u16 = 0;
     pub(crate) const CMD_WRITE: u16 = 1;
     pub(crate) const CMD_DISC: u16 = 2;
     pub(crate) const CMD_FLUSH: u16 = 3;
     pub(crate) const CMD_TRIM: u16 = 4;
+    pub(crate) const CMD_WRITE_ZEROES: u16 = 6;
     pub(crate) const CMD_FLAG_FUA: u16 = 1 << 0;
+    pub(crate) const CMD_FLAG_NO_HOLE: u16 = 1 << 1;
 
     /// The longest export name the protocol allows.
     pub(crate) const MAX_NAME: usize = 4096;
@@ -549,6 +552,7 @@ impl Operations for NbdDevice {
             Command::Write => proto::CMD_WRITE,
             Command::Flush => proto::CMD_FLUSH,
             Command::Discard => proto::CMD_TRIM,
+            Command::WriteZeroes => proto::CMD_WRITE_ZEROES,
             _ => return Err(EOPNOTSUPP),
         };
         // A flush covers the whole export: the protocol wants offset and length 0 (a flush
@@ -558,11 +562,13 @@ impl Operations for NbdDevice {
         } else {
             (rq.sector() << SECTOR_SHIFT, rq.bytes())
         };
-        let flags = if cmd == proto::CMD_WRITE && rq.is_fua() {
-            proto::CMD_FLAG_FUA
-        } else {
-            0
-        };
+        let mut flags = 0;
+        if rq.is_fua() && matches!(cmd, proto::CMD_WRITE | proto::CMD_WRITE_ZEROES) {
+            flags |= proto::CMD_FLAG_FUA;
+        }
+        if cmd == proto::CMD_WRITE_ZEROES && rq.is_no_unmap() {
+            flags |= proto::CMD_FLAG_NO_HOLE;
+        }
         let tag = rq.tag();
         let _sending = conn.sending.lock();
         // A write keeps its request while its pages are sent; any other command is handed
@@ -682,6 +688,11 @@ impl kernel::Module for RustNbd {
             .write_cache(export.flags & proto::TFLAG_SEND_FLUSH != 0)
             .forced_unit_access(export.flags & proto::TFLAG_SEND_FUA != 0)
             .max_hw_sectors(max_sectors)
+            .max_write_zeroes_sectors(if export.flags & proto::TFLAG_SEND_WRITE_ZEROES != 0 {
+                u32::MAX >> SECTOR_SHIFT
+            } else {
+                0
+            })
             .max_hw_discard_sectors(if export.flags & proto::TFLAG_SEND_TRIM != 0 {
                 u32::MAX >> SECTOR_SHIFT
             } else {

@@ -688,6 +688,9 @@ impl kernel::Module for RustNbd {
             .write_cache(export.flags & proto::TFLAG_SEND_FLUSH != 0)
             .forced_unit_access(export.flags & proto::TFLAG_SEND_FUA != 0)
             .max_hw_sectors(max_sectors)
+            // The data is copied onto the socket: no DMA limits to split requests for.
+            .max_segments(u16::MAX)
+            .max_segment_size(u32::MAX)
             .max_write_zeroes_sectors(if export.flags & proto::TFLAG_SEND_WRITE_ZEROES != 0 {
                 u32::MAX >> SECTOR_SHIFT
             } else {

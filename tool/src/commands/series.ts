@@ -322,13 +322,21 @@ What is included:
   wait with a timeout, for event-driven servers;
 - KUnit tests on real loopback sockets, an API fuzzer sample, and echo
   server and client samples;
+- a first real user: rust_nbd, a Network Block Device client block
+  driver without unsafe (fixed newstyle handshake in the kernel, data
+  sent from and received straight into the requests' pages through
+  Socket::send_iter/recv_iter, reclaim-safe sockets with
+  Socket::set_memalloc), with what it needed from block::mq: a
+  request's command, position, length, tag, flags and page segments,
+  ending with an error, blocking tag sets, disk limits, and the
+  driver's module as the owner of its disks;
 - two additions outside net that keep the samples free of unsafe:
   OwnedQueue, a workqueue of the module's own, with QueueHandle for work
   items and softirq callbacks that queue more work (RCU keeps it from
   reaching a queue being destroyed); and module! parameters of any
   ModuleParam type (an IP address parameter among them).
 
-What is left out: sendpage/splice and user-iterator paths, protocol-level
+What is left out: sendpage/splice, protocol-level
 getters (do_sock_getsockopt takes kernel buffers only for SOL_SOCKET),
 sending control messages and descriptor passing. The readiness query
 needs the protocol's poll without a file: a helper does that, working
@@ -363,7 +371,10 @@ random sequences of safe calls, blocking calls from a second task
 included, on a KASAN, lockdep, UBSAN, kmemleak and PREEMPT kernel; the
 echo server was measured against the same server written in C, side by
 side (Rust/C throughput ratios 0.99 to 1.00 under QEMU -icount on 7.3,
-and 1.07 for the event-driven servers with 10,000 connections held).
+and 1.07 for the event-driven servers with 10,000 connections held);
+rust_nbd was checked against qemu-nbd, nbdkit and nbd-server and against
+nbd.ko on the same data, and measured against nbd.ko on one server
+(Rust/C 0.99 to 1.04 on direct I/O and mke2fs).
 The same code is kept working on 6.12 LTS with a small backport patch.
 
 Based on ${base}.

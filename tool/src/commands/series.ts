@@ -169,7 +169,9 @@ Socket::send_iter() and recv_iter() hand a kernel::iov iterator to
 sock_sendmsg() and sock_recvmsg() and take its advanced copy back, so a
 partial transfer (a signal, a timeout) leaves the caller's iterator
 where the data stopped. The send flags are the allow-listed ones, so
-MSG_SPLICE_PAGES cannot make the stack keep references to the pages.`,
+MSG_SPLICE_PAGES cannot make the stack keep references to the pages.
+A KUnit suite (rust_net_iter) checks both over loopback with kvec
+iterators, a peek and a receive that may not wait among them.`,
     files: ['rust/kernel/net/iter.rs'],
     before: '0001-rust-net-declare-socket-modules.patch',
   },

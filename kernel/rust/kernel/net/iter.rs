@@ -112,3 +112,68 @@ impl Socket {
         Ok(())
     }
 }
+
+#[cfg(CONFIG_RUST_KERNEL_DOCTESTS)]
+#[macros::kunit_tests(rust_net_iter)]
+mod tests {
+    use super::*;
+    use crate::net::{namespace::Namespace, tcp::TcpListener, tcp::TcpStream};
+    use core::mem::MaybeUninit;
+
+    /// An `iov_iter` in `direction` over the one buffer `kvec` describes.
+    fn kvec_iter(kvec: &bindings::kvec, direction: u32) -> bindings::iov_iter {
+        let mut iter = MaybeUninit::<bindings::iov_iter>::uninit();
+        // SAFETY: `iov_iter_kvec` initialises `iter` over `kvec`, which the caller keeps alive
+        // while it uses the iterator.
+        unsafe { bindings::iov_iter_kvec(iter.as_mut_ptr(), direction, kvec, 1, kvec.iov_len) };
+        // SAFETY: Initialised just above.
+        unsafe { iter.assume_init() }
+    }
+
+    #[test]
+    fn iterators_cross_a_connection_and_keep_their_place() -> Result {
+        let ns = Namespace::init();
+        let listener = TcpListener::bind(ns, &"127.0.0.1:0".parse()?, 1)?;
+        let client = TcpStream::connect(ns, &listener.local_addr()?)?;
+        let (server, _) = listener.accept()?;
+
+        let out = *b"the pages of a block request";
+        let out_kvec = bindings::kvec {
+            iov_base: out.as_ptr().cast_mut().cast(),
+            iov_len: out.len(),
+        };
+        let mut raw = kvec_iter(&out_kvec, bindings::ITER_SOURCE);
+        // SAFETY: `raw` is a source over `out`, which is only read and outlives it.
+        let source = unsafe { IovIterSource::from_raw(&mut raw) };
+        client
+            .as_socket()
+            .send_iter_all(source, MessageFlags::MORE)?;
+        assert!(source.is_empty());
+
+        let mut back = [0u8; 28];
+        let back_kvec = bindings::kvec {
+            iov_base: back.as_mut_ptr().cast(),
+            iov_len: back.len(),
+        };
+        let socket = server.as_socket();
+        // A peek fills the iterator and moves it; the data stays queued.
+        let mut raw = kvec_iter(&back_kvec, bindings::ITER_DEST);
+        // SAFETY: `raw` is a destination over `back`, which nothing else uses while it lives.
+        let dest = unsafe { IovIterDest::from_raw(&mut raw) };
+        assert_eq!(socket.recv_iter(dest, MessageFlags::PEEK)?, 28);
+        assert!(dest.is_empty());
+        let mut raw = kvec_iter(&back_kvec, bindings::ITER_DEST);
+        // SAFETY: As above; the previous iterator is no longer used.
+        let dest = unsafe { IovIterDest::from_raw(&mut raw) };
+        socket.recv_iter_exact(dest, MessageFlags::NONE)?;
+        assert_eq!(&back, &out);
+        // Nothing is queued: a receive that may not wait fails, and the iterator keeps its place.
+        let mut raw = kvec_iter(&back_kvec, bindings::ITER_DEST);
+        // SAFETY: As above.
+        let dest = unsafe { IovIterDest::from_raw(&mut raw) };
+        dest.advance(20);
+        assert_eq!(socket.recv_iter(dest, MessageFlags::DONTWAIT), Err(EAGAIN));
+        assert_eq!(dest.len(), 8);
+        Ok(())
+    }
+}

@@ -341,7 +341,6 @@ struct Inflight {
 #[pin_data]
 struct Connection {
     stream: TcpStream,
-    export: Export,
     timeout: Duration,
     /// Held while a command and its data go out, so commands do not interleave.
     #[pin]
@@ -570,7 +569,7 @@ impl Operations for NbdDevice {
             flags |= proto::CMD_FLAG_NO_HOLE;
         }
         let tag = rq.tag();
-        let _sending = conn.sending.lock();
+        let sending = conn.sending.lock();
         // A write keeps its request while its pages are sent; any other command is handed
         // to the receive loop before its header goes out, as the reply may come at once.
         let mut write = None;
@@ -619,6 +618,9 @@ impl Operations for NbdDevice {
             }
         };
         drop(inflight);
+        // Ending a request runs its completions, which may queue more I/O here: not under
+        // the send lock (as `fail_all` ends requests outside the slot lock).
+        drop(sending);
         end(rq, status);
         Ok(())
     }
@@ -709,7 +711,6 @@ impl kernel::Module for RustNbd {
         let conn = Arc::pin_init(
             pin_init!(Connection {
                 stream,
-                export,
                 timeout,
                 sending <- new_mutex!(()),
                 inflight <- new_mutex!(Inflight { slots, dead: false }),

@@ -43,36 +43,57 @@ static struct sockaddr_storage target;
  * Slab allocations so far, from SLUB statistics (CONFIG_SLUB_STATS): the sum
  * of alloc_fastpath and alloc_slowpath over every cache (aliases skipped).
  * Returns -1 when unavailable.
+ *
+ * The counter files are opened once and then reread in place: opening a file
+ * allocates (the file, and the dentries and inodes of a sysfs lookup, as many
+ * as the dentry cache has dropped since), which would count as the driver's.
  */
-static long long slab_allocs(void)
+#define MAX_COUNTERS 1024
+static int counter_fds[MAX_COUNTERS];
+static int counters = -1;
+
+static void open_counters(void)
 {
-	static const char *const counters[] = { "alloc_fastpath", "alloc_slowpath" };
+	static const char *const names[] = { "alloc_fastpath", "alloc_slowpath" };
 	DIR *d = opendir("/sys/kernel/slab");
 	struct dirent *e;
-	long long sum = 0;
 
+	counters = 0;
 	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
+		return;
+	while ((e = readdir(d)) && counters + 2 <= MAX_COUNTERS) {
 		if (e->d_name[0] == '.' || e->d_type == DT_LNK)
 			continue;
 		for (int i = 0; i < 2; i++) {
-			char path[512], buf[64];
-			int fd, n;
+			char path[512];
+			int fd;
 
-			snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", e->d_name, counters[i]);
+			snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", e->d_name, names[i]);
 			fd = open(path, O_RDONLY);
-			if (fd < 0)
-				continue;
-			n = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-			if (n > 0) {
-				buf[n] = 0;
-				sum += atoll(buf);
-			}
+			if (fd >= 0)
+				counter_fds[counters++] = fd;
 		}
 	}
 	closedir(d);
+}
+
+static long long slab_allocs(void)
+{
+	long long sum = 0;
+
+	if (counters < 0)
+		open_counters();
+	if (counters == 0)
+		return -1;
+	for (int i = 0; i < counters; i++) {
+		char buf[64];
+		int n = pread(counter_fds[i], buf, sizeof(buf) - 1, 0);
+
+		if (n > 0) {
+			buf[n] = 0;
+			sum += atoll(buf);
+		}
+	}
 	return sum;
 }
 
@@ -342,11 +363,15 @@ static void connect_rate(long count)
 #define HOLD_PING_SECONDS 20	/* for every connection's first round trip */
 #define HOLD_RCVTIMEO 10	/* per round trip of the active phase */
 
-/* Every connection needs a descriptor; the default soft limit is 1024. */
+/*
+ * Every connection needs a descriptor, and so does every slab counter file;
+ * the default soft limit is 1024.
+ */
 static void raise_nofile(rlim_t want)
 {
 	struct rlimit rl;
 
+	want += MAX_COUNTERS;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		perror("loadgen: getrlimit RLIMIT_NOFILE");
 		exit(1);

@@ -21,7 +21,8 @@ if timeout 10 dd if=$NBD_DISK of=/dev/null bs=4k count=1 skip=1000 iflag=direct 
 grep -q 'Input/output error' /tmp/dd.err || fail "a new read gave: $(cat /tmp/dd.err)"
 timeout 20 rmmod rust_nbd || fail "rmmod with the server gone"
 
-# A server that stops answering (SIGSTOP): dropped after timeout=2 (at most two periods).
+# A server that stops answering (SIGSTOP): the request times out after timeout=2 (the block
+# layer's timer, to the next second), which drops the connection.
 nbdkit -f -i 127.0.0.1 -p 10815 memory 8M 2>/dev/null &
 server=$!
 wait_port 10815
@@ -30,8 +31,21 @@ kill -STOP $server
 kernel_log_mark stopped
 if timeout 30 dd if=$NBD_DISK of=/dev/null bs=4k count=1 skip=10 iflag=direct 2>/tmp/dd.err; then fail "a read succeeded from a stopped server"; fi
 grep -q 'Input/output error' /tmp/dd.err || fail "a read from a stopped server gave: $(cat /tmp/dd.err)"
-kernel_log_since stopped | grep -q 'rust_nbd: no reply for 2 s' || fail "no timeout in the log"
+kernel_log_since stopped | grep -q 'rust_nbd: request [0-9]* got no reply in 2 s' || fail "no timeout in the log"
 kill -9 $server
 timeout 20 rmmod rust_nbd || fail "rmmod after the timeout"
-echo "server killed mid-I/O and stopped server: EIO within the timeout; unload finishes"
+# A stopped server with writes in flight: once the socket buffers are full, queue_rq blocks
+# sending. The requests' timeout shuts the connection down, which ends the send with EIO.
+nbdkit -f -i 127.0.0.1 -p 10817 memory 64M 2>/dev/null &
+server=$!
+wait_port 10817
+nbd_attach port=10817 timeout=2
+kill -STOP $server
+mib_file /tmp/big 24 random
+if timeout 30 dd if=/tmp/big of=$NBD_DISK bs=8M oflag=direct 2>/tmp/dd.err; then fail "24 MiB written to a stopped server"; fi
+grep -q 'Input/output error' /tmp/dd.err || fail "a write to a stopped server gave: $(cat /tmp/dd.err)"
+kill -9 $server
+timeout 20 rmmod rust_nbd || fail "rmmod after a blocked send"
+rm /tmp/big
+echo "server killed mid-I/O, stopped server, send blocked on a stopped server: EIO within the timeout; unload finishes"
 check_kernel_log

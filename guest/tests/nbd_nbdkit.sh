@@ -41,13 +41,18 @@ dd if=/tmp/data of=$NBD_DISK bs=1M oflag=direct 2>/dev/null || fail "write witho
 same_bytes /tmp/data 0 $NBD_DISK 0 1 || fail "read without NO_ZEROES"
 rmmod rust_nbd
 kill $server; wait $server
-# Without fixed newstyle, and oldstyle: refused, with the reason in the log.
+# Without fixed newstyle, the export is chosen with NBD_OPT_EXPORT_NAME (the older reply, with
+# its 124 zero bytes).
 nbdkit -f -i 127.0.0.1 -p 10812 --mask-handshake=0 memory 8M 2>/dev/null &
 server=$!
 wait_port 10812
-if insmod $MODULES/rust_nbd.ko port=10812 2>/dev/null; then fail "loaded against a server without fixed newstyle"; fi
-dmesg | grep -q 'rust_nbd: the server does not support the fixed newstyle handshake' || fail "no reason for the refusal"
+nbd_attach port=10812
+[ "$(blockdev --getsize64 $NBD_DISK)" = 8388608 ] || fail "disk size $(blockdev --getsize64 $NBD_DISK) through NBD_OPT_EXPORT_NAME, not 8 MiB"
+dd if=/tmp/data of=$NBD_DISK bs=1M oflag=direct 2>/dev/null || fail "write after NBD_OPT_EXPORT_NAME"
+same_bytes /tmp/data 0 $NBD_DISK 0 1 || fail "read after NBD_OPT_EXPORT_NAME"
+rmmod rust_nbd
 kill $server; wait $server
+# Oldstyle: refused, with the reason in the log.
 nbdkit -f -i 127.0.0.1 -p 10813 --oldstyle memory 8M 2>/dev/null &
 server=$!
 wait_port 10813
@@ -56,5 +61,5 @@ dmesg | grep -q 'rust_nbd: the server speaks the oldstyle protocol' || fail "no 
 kill $server; wait $server
 # Nothing listening: the connection error.
 if insmod $MODULES/rust_nbd.ko port=10899 2>/dev/null; then fail "loaded without a server"; fi
-echo "nbdkit: flush, FUA, trim and write-zeroes reach the server; error replies fail just those requests; handshake variants"
+echo "nbdkit: flush, FUA, trim and write-zeroes reach the server; error replies fail just those requests; handshake variants (NBD_OPT_EXPORT_NAME without fixed newstyle; oldstyle refused)"
 check_kernel_log

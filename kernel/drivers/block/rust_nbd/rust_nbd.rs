@@ -3,7 +3,8 @@
 //! A Network Block Device client written with `kernel::net`.
 //!
 //! `rust_nbd` connects to an NBD server over TCP when it loads, negotiates
-//! an export with the fixed newstyle handshake and exposes it as the disk
+//! an export with the newstyle handshake (`NBD_OPT_GO`, or
+//! `NBD_OPT_EXPORT_NAME` where the server lacks it) and exposes it as the disk
 //! `/dev/rust_nbd0`. Reads, writes (with FUA), flushes, trims and
 //! write-zeroes become NBD commands on the one connection; their data is sent from and received
 //! straight into the requests' pages.
@@ -35,7 +36,7 @@ use kernel::{
     block::{
         mq::{
             gen_disk::{GenDisk, GenDiskBuilder},
-            Command, Operations, Request, TagSet, TagSetFlags,
+            Command, Operations, Request, TagSet, TagSetFlags, TimeoutAction,
         },
         SECTOR_SHIFT,
     },
@@ -51,6 +52,7 @@ use kernel::{
     prelude::*,
     str::BStr,
     sync::{aref::ARef, Arc, ArcBorrow, Mutex},
+    time::Delta,
     workqueue::{impl_has_work, new_work, OwnedQueue, QueueFlags, Work, WorkItem},
 };
 
@@ -215,7 +217,7 @@ fn send_option(stream: &TcpStream, option: u32, data: &[&[u8]]) -> Result {
     Ok(())
 }
 
-/// The fixed newstyle handshake, up to the start of transmission.
+/// The newstyle handshake, up to the start of transmission.
 fn handshake(stream: &TcpStream, name: &[u8]) -> Result<Export> {
     if read_u64(stream)? != proto::NBDMAGIC {
         pr_err!("the server did not greet with NBDMAGIC: not an NBD server\n");
@@ -233,14 +235,22 @@ fn handshake(stream: &TcpStream, name: &[u8]) -> Result<Export> {
         }
     }
     let server_flags = read_u16(stream)?;
-    if server_flags & proto::FLAG_FIXED_NEWSTYLE == 0 {
-        pr_err!("the server does not support the fixed newstyle handshake\n");
-        return Err(EPROTONOSUPPORT);
-    }
+    let fixed = server_flags & proto::FLAG_FIXED_NEWSTYLE != 0;
     let no_zeroes = server_flags & proto::FLAG_NO_ZEROES != 0;
     let client_flags =
-        u32::from(proto::FLAG_FIXED_NEWSTYLE | (server_flags & proto::FLAG_NO_ZEROES));
+        u32::from(server_flags & (proto::FLAG_FIXED_NEWSTYLE | proto::FLAG_NO_ZEROES));
     stream.write_all(&client_flags.to_be_bytes())?;
+    let mut export = Export {
+        size: 0,
+        flags: 0,
+        min_block: 512,
+        preferred_block: 4096,
+        max_request: 32 << 20,
+    };
+    if !fixed {
+        // Without fixed newstyle, a server may drop the connection on any other option.
+        return export_name(stream, name, no_zeroes, export);
+    }
 
     let name_len = u32::try_from(name.len())?.to_be_bytes();
     let info_requests = [0, 1, 0, proto::INFO_BLOCK_SIZE as u8];
@@ -249,13 +259,6 @@ fn handshake(stream: &TcpStream, name: &[u8]) -> Result<Export> {
         proto::OPT_GO,
         &[&name_len[..], name, &info_requests[..]],
     )?;
-    let mut export = Export {
-        size: 0,
-        flags: 0,
-        min_block: 512,
-        preferred_block: 4096,
-        max_request: 32 << 20,
-    };
     let mut have_export = false;
     loop {
         if read_u64(stream)? != proto::OPTION_REPLY_MAGIC || read_u32(stream)? != proto::OPT_GO {
@@ -290,15 +293,8 @@ fn handshake(stream: &TcpStream, name: &[u8]) -> Result<Export> {
                 }
             }
             proto::REP_ERR_UNSUP => {
-                // An older server: `NBD_OPT_EXPORT_NAME` gives size and flags, no block sizes.
                 skip(stream, len)?;
-                send_option(stream, proto::OPT_EXPORT_NAME, &[name])?;
-                export.size = read_u64(stream)?;
-                export.flags = read_u16(stream)?;
-                if !no_zeroes {
-                    skip(stream, 124)?;
-                }
-                return Ok(export);
+                return export_name(stream, name, no_zeroes, export);
             }
             proto::REP_ERR_UNKNOWN => {
                 pr_err!("the server has no such export\n");
@@ -314,6 +310,23 @@ fn handshake(stream: &TcpStream, name: &[u8]) -> Result<Export> {
             }
         }
     }
+}
+
+/// Chooses the export with `NBD_OPT_EXPORT_NAME`, which older servers and servers without
+/// fixed newstyle take instead of `NBD_OPT_GO`: the answer is the export's size and flags, no
+/// block sizes, and a server without the export closes the connection instead of answering.
+fn export_name(stream: &TcpStream, name: &[u8], no_zeroes: bool, mut export: Export) -> Result<Export> {
+    send_option(stream, proto::OPT_EXPORT_NAME, &[name])?;
+    export.size = read_u64(stream).inspect_err(|&e| {
+        if e == ECONNRESET {
+            pr_err!("the server closed the connection at NBD_OPT_EXPORT_NAME: no such export?\n");
+        }
+    })?;
+    export.flags = read_u16(stream)?;
+    if !no_zeroes {
+        skip(stream, 124)?;
+    }
+    Ok(export)
 }
 
 /// Where a request in flight is, by tag.
@@ -409,15 +422,6 @@ impl Connection {
         }
     }
 
-    /// Whether any request is in flight.
-    fn busy(&self) -> bool {
-        let inflight = self.inflight.lock();
-        inflight
-            .slots
-            .iter()
-            .any(|slot| !matches!(slot, Slot::Free))
-    }
-
     /// Receives a read's data into the request's pages.
     fn recv_data(&self, rq: &Request<NbdDevice>) -> Result {
         let socket = self.stream.as_socket();
@@ -429,29 +433,12 @@ impl Connection {
 
     /// Receives one reply and ends its request; `Err` ends the connection.
     ///
-    /// The read of a reply times out after `timeout` (`SO_RCVTIMEO`). Requests
-    /// in flight at two timeouts in a row have waited at least `timeout` for a
-    /// reply: the server is not answering and the connection is dropped.
-    fn receive_one(&self, waited: &mut bool) -> Result {
+    /// The read waits for as long as it takes: a request whose reply does not
+    /// come within `timeout` shuts the connection down (`NbdDevice::timeout`),
+    /// which ends the read.
+    fn receive_one(&self) -> Result {
         let mut reply = [0u8; 16];
-        match self.stream.read(&mut reply[..1]) {
-            Ok(1) => *waited = false,
-            Ok(_) => return Err(ECONNRESET),
-            Err(e) if e == EAGAIN => {
-                let busy = self.busy();
-                if busy && *waited {
-                    pr_err!(
-                        "no reply for {} s: dropping the connection\n",
-                        self.timeout.as_secs()
-                    );
-                    return Err(ETIMEDOUT);
-                }
-                *waited = busy;
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        }
-        self.stream.read_exact(&mut reply[1..])?;
+        self.stream.read_exact(&mut reply)?;
         let magic = u32::from_be_bytes([reply[0], reply[1], reply[2], reply[3]]);
         let error = u32::from_be_bytes([reply[4], reply[5], reply[6], reply[7]]);
         let mut cookie = [0u8; 8];
@@ -521,9 +508,8 @@ impl WorkItem for Receiver {
     type Pointer = Arc<Receiver>;
 
     fn run(this: Arc<Receiver>) {
-        let mut waited = false;
         let result = loop {
-            if let Err(e) = this.conn.receive_one(&mut waited) {
+            if let Err(e) = this.conn.receive_one() {
                 break e;
             }
         };
@@ -630,6 +616,21 @@ impl Operations for NbdDevice {
     fn complete(rq: ARef<Request<Self>>) {
         end(rq, Ok(()));
     }
+
+    /// A request got no reply within `timeout`: the server is taken to be gone, as `nbd.c`
+    /// does with one connection. Shutting the connection down ends the receive loop, which
+    /// fails every request in flight, this one included; until then it waits another period.
+    fn timeout(conn: ArcBorrow<'_, Connection>, tag: u32) -> TimeoutAction {
+        if !conn.inflight.lock().dead {
+            pr_err!(
+                "request {} got no reply in {} s: dropping the connection\n",
+                tag,
+                conn.timeout.as_secs()
+            );
+            conn.shut_down();
+        }
+        TimeoutAction::ResetTimer
+    }
 }
 
 struct RustNbd {
@@ -662,9 +663,12 @@ impl kernel::Module for RustNbd {
         // when it allocates, under memory pressure.
         stream.as_socket().set_memalloc();
         stream.set_nodelay(true)?;
+        // A server that stops answering during the handshake fails the load; after it, each
+        // request has the block layer's timer instead.
         stream.set_read_timeout(Some(timeout))?;
         let name = module_parameters::export.value();
         let export = handshake(&stream, name.as_bytes())?;
+        stream.set_read_timeout(None)?;
         pr_info!(
             "{}: export of {} bytes, flags {:#x}, blocks {}/{}/{}\n",
             server,
@@ -690,6 +694,7 @@ impl kernel::Module for RustNbd {
             .write_cache(export.flags & proto::TFLAG_SEND_FLUSH != 0)
             .forced_unit_access(export.flags & proto::TFLAG_SEND_FUA != 0)
             .max_hw_sectors(max_sectors)
+            .request_timeout(Delta::from_secs(i64::from(timeout_secs)))?
             // The data is copied onto the socket: no DMA limits to split requests for.
             .max_segments(u16::MAX)
             .max_segment_size(u32::MAX)
@@ -717,6 +722,10 @@ impl kernel::Module for RustNbd {
             }),
             GFP_KERNEL,
         )?;
+        let tagset = Arc::pin_init(
+            TagSet::with_flags(1, depth, 1, TagSetFlags::BLOCKING),
+            GFP_KERNEL,
+        )?;
         // The receive loop blocks for the connection's lifetime, so it gets a worker of its
         // own; the disk's writeback may wait on it, so the queue keeps a rescuer.
         let queue = OwnedQueue::new(
@@ -733,13 +742,11 @@ impl kernel::Module for RustNbd {
             }),
             GFP_KERNEL,
         )?;
-        // A new work item is never already queued.
+        // A new work item is never already queued. Once the receive loop runs, a failure must
+        // shut the connection down before `queue` drops, as dropping it waits for the loop,
+        // which waits for the server: all that can fail is done above, but the disk's build.
         let _ = queue.enqueue(receiver);
 
-        let tagset = Arc::pin_init(
-            TagSet::with_flags(1, depth, 1, TagSetFlags::BLOCKING),
-            GFP_KERNEL,
-        )?;
         let disk = match builder.build(fmt!("rust_nbd0"), tagset, conn.clone()) {
             Ok(disk) => disk,
             Err(e) => {

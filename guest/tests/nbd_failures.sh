@@ -35,7 +35,7 @@ kernel_log_since stopped | grep -q 'rust_nbd: request [0-9]* got no reply in 2 s
 kill -9 $server
 timeout 20 rmmod rust_nbd || fail "rmmod after the timeout"
 # A stopped server with writes in flight: once the socket buffers are full, queue_rq blocks
-# sending. The requests' timeout shuts the connection down, which ends the send with EIO.
+# sending, until the send timeout (SO_SNDTIMEO, also timeout=2) ends it with EIO.
 nbdkit -f -i 127.0.0.1 -p 10817 memory 64M 2>/dev/null &
 server=$!
 wait_port 10817
@@ -46,6 +46,37 @@ if timeout 30 dd if=/tmp/big of=$NBD_DISK bs=8M oflag=direct 2>/tmp/dd.err; then
 grep -q 'Input/output error' /tmp/dd.err || fail "a write to a stopped server gave: $(cat /tmp/dd.err)"
 kill -9 $server
 timeout 20 rmmod rust_nbd || fail "rmmod after a blocked send"
+# A signal to a writer whose send waits for room in the socket (the server is stopped) interrupts
+# queue_rq in the writer's task: the command is finished later, from where it stopped, and the
+# connection lives on.
+nbdkit -f -i 127.0.0.1 -p 10818 memory 64M 2>/dev/null &
+server=$!
+wait_port 10818
+nbd_attach port=10818
+mib_file /tmp/data 1 random
+kill -STOP $server
+kernel_log_mark interrupted
+dd if=/tmp/big of=$NBD_DISK bs=8M oflag=direct 2>/dev/null &
+writer=$!
+# The writer sleeping interruptibly means its send waits for room: its waits for the I/O itself
+# are uninterruptible.
+state() { cut -d' ' -f3 /proc/$writer/stat 2>/dev/null; }
+for i in $(seq 50); do
+	[ "$(state)" = S ] && sleep 0.2 && [ "$(state)" = S ] && break
+	sleep 0.1
+done
+[ "$(state)" = S ] || fail "the writer never waited in a send (state $(state))"
+# Not SIGINT, which a non-interactive shell makes its background jobs ignore.
+kill -TERM $writer
+kill -CONT $server
+wait $writer
+# The first 8 MiB were in flight when the signal came: they are all there, resumed byte for byte.
+same_bytes /tmp/big 0 $NBD_DISK 0 8 || fail "the interrupted write's data differs"
+dd if=/tmp/data of=$NBD_DISK bs=1M seek=40 oflag=direct 2>/tmp/dd.err || fail "a write after an interrupted one: $(cat /tmp/dd.err)"
+same_bytes /tmp/data 0 $NBD_DISK 40 1 || fail "a read after an interrupted write differs"
+! kernel_log_since interrupted | grep 'rust_nbd: ' || fail "the driver reported a problem after the signal"
+timeout 20 rmmod rust_nbd || fail "rmmod after an interrupted send"
+kill $server
 rm /tmp/big
-echo "server killed mid-I/O, stopped server, send blocked on a stopped server: EIO within the timeout; unload finishes"
+echo "server killed mid-I/O, stopped server, send blocked on a stopped server: EIO within the timeout; a signal to a blocked writer leaves the connection working; unload finishes"
 check_kernel_log

@@ -23,15 +23,17 @@
 //! # Design
 //!
 //! - `queue_rq` blocks (the tag set is [`TagSetFlags::BLOCKING`]): it sends
-//!   the command and its data under the send lock.
+//!   the command and its data under the send lock. A signal to the task it
+//!   runs in may interrupt the send: the request is queued again and its
+//!   command finished from where it stopped ([`Unfinished`]).
 //! - One work item on the module's workqueue receives replies for as long as
-//!   the connection lives. A reply names its request by cookie, which is the
-//!   request's tag: [`Inflight`] maps tags to requests.
+//!   the connection lives. A reply names its command by cookie, which is the
+//!   index of the command's [`Slot`] in [`Inflight`].
 //! - When the connection ends (the server closed it, a reply was malformed,
-//!   a reply took longer than `timeout`, or the module unloads), every
+//!   a request got no reply within `timeout`, or the module unloads), every
 //!   request in flight fails with `EIO`, and so does every new one.
 
-use core::time::Duration;
+use core::{ptr, time::Duration};
 use kernel::{
     block::{
         mq::{
@@ -315,7 +317,12 @@ fn handshake(stream: &TcpStream, name: &[u8]) -> Result<Export> {
 /// Chooses the export with `NBD_OPT_EXPORT_NAME`, which older servers and servers without
 /// fixed newstyle take instead of `NBD_OPT_GO`: the answer is the export's size and flags, no
 /// block sizes, and a server without the export closes the connection instead of answering.
-fn export_name(stream: &TcpStream, name: &[u8], no_zeroes: bool, mut export: Export) -> Result<Export> {
+fn export_name(
+    stream: &TcpStream,
+    name: &[u8],
+    no_zeroes: bool,
+    mut export: Export,
+) -> Result<Export> {
     send_option(stream, proto::OPT_EXPORT_NAME, &[name])?;
     export.size = read_u64(stream).inspect_err(|&e| {
         if e == ECONNRESET {
@@ -329,9 +336,32 @@ fn export_name(stream: &TcpStream, name: &[u8], no_zeroes: bool, mut export: Exp
     Ok(export)
 }
 
-/// Where a request in flight is, by tag.
+/// A send that took nothing: the stream no longer takes data.
+fn nonzero(sent: usize) -> Result<usize> {
+    if sent == 0 {
+        Err(EPIPE)
+    } else {
+        Ok(sent)
+    }
+}
+
+/// A command's header (a "request" in the protocol's words).
+fn command_header(cmd: u16, flags: u16, cookie: u64, offset: u64, len: u32) -> [u8; 28] {
+    let mut header = [0u8; 28];
+    header[..4].copy_from_slice(&proto::REQUEST_MAGIC.to_be_bytes());
+    header[4..6].copy_from_slice(&flags.to_be_bytes());
+    header[6..8].copy_from_slice(&cmd.to_be_bytes());
+    header[8..16].copy_from_slice(&cookie.to_be_bytes());
+    header[16..24].copy_from_slice(&offset.to_be_bytes());
+    header[24..].copy_from_slice(&len.to_be_bytes());
+    header
+}
+
+/// Where a command in flight is. A command's cookie is the index of its slot,
+/// not its request's tag: the block layer may give a request another tag when
+/// it queues it again, after its command was partly sent (`Unfinished`).
 enum Slot {
-    /// No request has this tag.
+    /// No command uses this slot.
     Free,
     /// A write whose data `queue_rq` is still sending: it owns the request.
     Sending,
@@ -340,13 +370,45 @@ enum Slot {
     /// A write whose reply came before `queue_rq` was done sending it:
     /// `queue_rq` ends it with this status.
     Answered(Result),
+    /// Partly sent when a signal interrupted it: kept for its request, which
+    /// the block layer queues again (`Unfinished`).
+    Interrupted,
 }
 
-/// The requests in flight on the connection.
+/// The commands in flight on the connection.
 struct Inflight {
+    /// One more than the tag set's depth: the request of an `Unfinished`
+    /// command gives its tag back while it keeps its slot.
     slots: KVec<Slot>,
     /// The connection is gone: new requests fail, none is waiting.
     dead: bool,
+}
+
+impl Inflight {
+    /// The index of a free slot, if any.
+    fn free_slot(&self) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|slot| matches!(slot, Slot::Free))
+    }
+}
+
+/// A command that a signal interrupted part way through its sending.
+///
+/// `queue_rq` may run in the task that submitted the I/O, and a signal to
+/// that task ends a send that waits for room in the socket. The request goes
+/// back to the block layer, which queues it again (from its own worker), and
+/// the command is finished from where it stopped; no other command may go out
+/// before, as the server would read it as the rest of this one.
+struct Unfinished {
+    /// The request, by address: it stays the same `struct request` when it is
+    /// queued again, while its tag may change.
+    request: usize,
+    /// The slot whose index is the command's cookie.
+    slot: usize,
+    header: [u8; 28],
+    /// Bytes of the header and then the data already on the stream.
+    sent: usize,
 }
 
 /// The connection to the server, shared by `queue_rq`, the receive work
@@ -355,34 +417,38 @@ struct Inflight {
 struct Connection {
     stream: TcpStream,
     timeout: Duration,
-    /// Held while a command and its data go out, so commands do not interleave.
+    /// Held while a command and its data go out, so commands do not
+    /// interleave; holds the command a signal interrupted, if any.
     #[pin]
-    sending: Mutex<()>,
+    sending: Mutex<Option<Unfinished>>,
     #[pin]
     inflight: Mutex<Inflight>,
 }
 
 impl Connection {
-    /// Sends one command's header, with `MSG_MORE` if data follows.
-    fn send_header(&self, cmd: u16, flags: u16, cookie: u64, offset: u64, len: u32) -> Result {
-        let mut header = [0u8; 28];
-        header[..4].copy_from_slice(&proto::REQUEST_MAGIC.to_be_bytes());
-        header[4..6].copy_from_slice(&flags.to_be_bytes());
-        header[6..8].copy_from_slice(&cmd.to_be_bytes());
-        header[8..16].copy_from_slice(&cookie.to_be_bytes());
-        header[16..24].copy_from_slice(&offset.to_be_bytes());
-        header[24..].copy_from_slice(&len.to_be_bytes());
-        let more = if cmd == proto::CMD_WRITE {
+    /// Sends a command's header, then a write's data from the request's
+    /// pages, from byte `sent` of the two on (0 unless it resumes a command a
+    /// signal interrupted); `sent` counts what goes out, so that an interrupted
+    /// send can resume where it stopped.
+    fn send_command(
+        &self,
+        header: &[u8; 28],
+        write: Option<&Request<NbdDevice>>,
+        sent: &mut usize,
+    ) -> Result {
+        let socket = self.stream.as_socket();
+        let more = if write.is_some() {
             MessageFlags::MORE
         } else {
             MessageFlags::NONE
         };
-        self.stream.as_socket().send_all(&header, more)
-    }
-
-    /// Sends a write's data, from the request's pages.
-    fn send_data(&self, rq: &Request<NbdDevice>) -> Result {
-        let socket = self.stream.as_socket();
+        while let Some(rest) = header.get(*sent..).filter(|rest| !rest.is_empty()) {
+            *sent += nonzero(socket.send(rest, more)?)?;
+        }
+        let Some(rq) = write else {
+            return Ok(());
+        };
+        let mut skip = *sent - header.len();
         let mut segments = rq.segments().peekable();
         while let Some(segment) = segments.next() {
             let flags = if segments.peek().is_some() {
@@ -390,7 +456,18 @@ impl Connection {
             } else {
                 MessageFlags::NONE
             };
-            segment.with_source(|data| socket.send_iter_all(data, flags))?;
+            if skip >= segment.len() {
+                skip -= segment.len();
+                continue;
+            }
+            segment.with_source(|data| -> Result {
+                data.advance(skip);
+                skip = 0;
+                while !data.is_empty() {
+                    *sent += nonzero(socket.send_iter(data, flags)?)?;
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     }
@@ -453,7 +530,7 @@ impl Connection {
             let mut inflight = self.inflight.lock();
             let Some(slot) = usize::try_from(cookie)
                 .ok()
-                .and_then(|tag| inflight.slots.get_mut(tag))
+                .and_then(|index| inflight.slots.get_mut(index))
             else {
                 pr_err!("reply for unknown cookie {:#x}\n", cookie);
                 return Err(EPROTO);
@@ -554,54 +631,93 @@ impl Operations for NbdDevice {
         if cmd == proto::CMD_WRITE_ZEROES && rq.is_no_unmap() {
             flags |= proto::CMD_FLAG_NO_HOLE;
         }
-        let tag = rq.tag();
-        let sending = conn.sending.lock();
+        let write = cmd == proto::CMD_WRITE;
+        let request = ptr::from_ref::<Request<Self>>(&rq).addr();
+        let mut sending = conn.sending.lock();
+        let resumed = match sending.take() {
+            Some(unfinished) if unfinished.request == request => Some(unfinished),
+            other => {
+                let busy = other.is_some();
+                *sending = other;
+                if busy {
+                    // Another command must be finished first: the block layer queues this
+                    // request again shortly (`ENOMEM` is `BLK_STS_RESOURCE`).
+                    return if conn.inflight.lock().dead {
+                        Err(EIO)
+                    } else {
+                        Err(ENOMEM)
+                    };
+                }
+                None
+            }
+        };
         // A write keeps its request while its pages are sent; any other command is handed
         // to the receive loop before its header goes out, as the reply may come at once.
-        let mut write = None;
-        {
+        let (slot, header, mut sent, write_rq) = {
             let mut inflight = conn.inflight.lock();
             if inflight.dead {
                 return Err(EIO);
             }
-            let slot = usize::try_from(tag)
-                .ok()
-                .and_then(|tag| inflight.slots.get_mut(tag))
-                .ok_or(EIO)?;
-            if cmd == proto::CMD_WRITE {
-                *slot = Slot::Sending;
-                write = Some(rq);
+            let (slot, header, sent) = match resumed {
+                Some(u) => (u.slot, u.header, u.sent),
+                None => {
+                    let slot = inflight.free_slot().ok_or(EIO)?;
+                    let cookie = u64::try_from(slot)?;
+                    (slot, command_header(cmd, flags, cookie, offset, len), 0)
+                }
+            };
+            let (state, write_rq) = if write {
+                (Slot::Sending, Some(rq))
             } else {
-                *slot = Slot::Waiting(rq);
-            }
-        }
-        let sent = conn
-            .send_header(cmd, flags, u64::from(tag), offset, len)
-            .and_then(|()| match &write {
-                Some(rq) => conn.send_data(rq),
-                None => Ok(()),
-            });
-        if sent.is_err() {
-            conn.shut_down();
-        }
-        let Some(rq) = write else {
-            // The receive loop owns the request: the reply or the failure of the
-            // connection (which a failed send causes) ends it.
-            return Ok(());
+                (Slot::Waiting(rq), None)
+            };
+            *inflight.slots.get_mut(slot).ok_or(EIO)? = state;
+            (slot, header, sent, write_rq)
         };
+        let result = conn.send_command(&header, write_rq.as_deref(), &mut sent);
         let mut inflight = conn.inflight.lock();
         let dead = inflight.dead;
-        let slot = usize::try_from(tag)
-            .ok()
-            .and_then(|tag| inflight.slots.get_mut(tag))
-            .ok_or(EIO)?;
-        let status = match core::mem::replace(slot, Slot::Free) {
-            Slot::Answered(status) => status,
-            _ if sent.is_err() || dead => Err(EIO),
-            _ => {
-                *slot = Slot::Waiting(rq);
+        let state = inflight.slots.get_mut(slot).ok_or(EIO)?;
+        let (rq, status) = match (result, write_rq) {
+            (Err(e), write_rq) if (e == ERESTARTSYS || e == EINTR) && !dead => {
+                // Interrupted by a signal: the request goes back to the block layer (which
+                // this drops the reference of a read's slot for), unless the connection
+                // failed meanwhile and `fail_all` ended it.
+                if write_rq.is_none() && !matches!(state, Slot::Waiting(_)) {
+                    return Ok(());
+                }
+                *state = if sent == 0 {
+                    Slot::Free
+                } else {
+                    *sending = Some(Unfinished {
+                        request,
+                        slot,
+                        header,
+                        sent,
+                    });
+                    Slot::Interrupted
+                };
+                return Err(ENOMEM);
+            }
+            (Err(_), None) => {
+                // The receive loop's `fail_all` ends it.
+                conn.shut_down();
                 return Ok(());
             }
+            (Err(_), Some(rq)) => {
+                conn.shut_down();
+                *state = Slot::Free;
+                (rq, Err(EIO))
+            }
+            (Ok(()), None) => return Ok(()),
+            (Ok(()), Some(rq)) => match core::mem::replace(state, Slot::Free) {
+                Slot::Answered(status) => (rq, status),
+                _ if dead => (rq, Err(EIO)),
+                _ => {
+                    *state = Slot::Waiting(rq);
+                    return Ok(());
+                }
+            },
         };
         drop(inflight);
         // Ending a request runs its completions, which may queue more I/O here: not under
@@ -663,6 +779,10 @@ impl kernel::Module for RustNbd {
         // when it allocates, under memory pressure.
         stream.as_socket().set_memalloc();
         stream.set_nodelay(true)?;
+        // A send that finds no room for `timeout` fails, as in `nbd.c`: the block layer's timer
+        // cannot end it, as its handler waits for every `queue_rq` of a blocking tag set to
+        // return first.
+        stream.set_write_timeout(Some(timeout))?;
         // A server that stops answering during the handshake fails the load; after it, each
         // request has the block layer's timer instead.
         stream.set_read_timeout(Some(timeout))?;
@@ -709,15 +829,15 @@ impl kernel::Module for RustNbd {
                 0
             });
 
-        let mut slots = KVec::with_capacity(depth as usize, GFP_KERNEL)?;
-        for _ in 0..depth {
+        let mut slots = KVec::with_capacity(depth as usize + 1, GFP_KERNEL)?;
+        for _ in 0..=depth {
             slots.push(Slot::Free, GFP_KERNEL)?;
         }
         let conn = Arc::pin_init(
             pin_init!(Connection {
                 stream,
                 timeout,
-                sending <- new_mutex!(()),
+                sending <- new_mutex!(None),
                 inflight <- new_mutex!(Inflight { slots, dead: false }),
             }),
             GFP_KERNEL,
@@ -768,8 +888,17 @@ impl Drop for RustNbd {
         // what is cached for it.
         drop(self.disk.take());
         {
-            let _sending = self.conn.sending.lock();
-            let _ = self.conn.send_header(proto::CMD_DISC, 0, 0, 0, 0);
+            // No command is unfinished once the disk is gone: its request would still be
+            // queued.
+            let sending = self.conn.sending.lock();
+            if sending.is_none() {
+                let disc = command_header(proto::CMD_DISC, 0, 0, 0, 0);
+                let _ = self
+                    .conn
+                    .stream
+                    .as_socket()
+                    .send_all(&disc, MessageFlags::NONE);
+            }
         }
         self.conn.shut_down();
         // `_queue` drops next, which waits for the receive loop to see the end.

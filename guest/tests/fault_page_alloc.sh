@@ -12,5 +12,5 @@ faults_on_module_load 20
 # Sends refill a 32 KiB page fragment only now and then: few checks.
 faults_while_serving 40
 faults_in_rust_net 5
-faults_in_nbd 20 40
+faults_in_nbd 20
 check_kernel_log

@@ -37,8 +37,7 @@ impl Socket {
     /// more data follows); `MSG_NOSIGNAL` is always added. May sleep unless
     /// non-blocking.
     pub fn send_iter(&self, data: &mut IovIterSource<'_>, flags: MessageFlags) -> Result<usize> {
-        let flags =
-            self.effective(flags.only(MessageFlags::SEND_ALLOWED)?) | MessageFlags::NOSIGNAL;
+        let flags = self.send_flags(flags)?;
         let mut msg = RawHeader::for_send(None);
         msg.set_flags(flags);
         let header = msg.as_mut_ptr();
@@ -80,7 +79,7 @@ impl Socket {
     /// stream fills all of `data` unless a signal, a timeout or the peer's
     /// shutdown stops it first. May sleep unless non-blocking.
     pub fn recv_iter(&self, data: &mut IovIterDest<'_>, flags: MessageFlags) -> Result<usize> {
-        let flags = self.effective(flags.only(MessageFlags::RECV_ALLOWED)?);
+        let flags = self.recv_flags(flags)?;
         let mut msg = RawHeader::for_receive(None, None);
         let header = msg.as_mut_ptr();
         let _scope = self.io_scope();

@@ -408,8 +408,9 @@ impl Socket {
         self.memalloc.load(Ordering::Relaxed).then(NoReclaim::enter)
     }
 
+    /// `flags`, with `MSG_DONTWAIT` on a non-blocking socket.
     #[inline]
-    pub(crate) fn effective(&self, flags: MessageFlags) -> MessageFlags {
+    fn effective(&self, flags: MessageFlags) -> MessageFlags {
         if self.is_nonblocking() {
             flags | MessageFlags::DONTWAIT
         } else {
@@ -417,11 +418,23 @@ impl Socket {
         }
     }
 
-    /// `kernel_sendmsg` of `bufs` with the header `msg`.
-    ///
-    /// Flags outside [`MessageFlags::SEND_ALLOWED`] are refused; `MSG_NOSIGNAL`
-    /// is always added, since a kernel task must not get `SIGPIPE` (`EPIPE` is
-    /// returned as for any caller).
+    /// The flags of a send as the stack gets them: flags outside
+    /// [`MessageFlags::SEND_ALLOWED`] are refused, and `MSG_NOSIGNAL` is always
+    /// added, since a kernel task must not get `SIGPIPE` (`EPIPE` is returned
+    /// as for any caller).
+    #[inline]
+    pub(crate) fn send_flags(&self, flags: MessageFlags) -> Result<MessageFlags> {
+        Ok(self.effective(flags.only(MessageFlags::SEND_ALLOWED)?) | MessageFlags::NOSIGNAL)
+    }
+
+    /// The flags of a receive as the stack gets them: flags outside
+    /// [`MessageFlags::RECV_ALLOWED`] are refused.
+    #[inline]
+    pub(crate) fn recv_flags(&self, flags: MessageFlags) -> Result<MessageFlags> {
+        Ok(self.effective(flags.only(MessageFlags::RECV_ALLOWED)?))
+    }
+
+    /// `kernel_sendmsg` of `bufs` with the header `msg` and [`Socket::send_flags`].
     #[inline]
     fn sendmsg(
         &self,
@@ -429,8 +442,7 @@ impl Socket {
         bufs: &[IoSlice<'_>],
         flags: MessageFlags,
     ) -> Result<usize> {
-        let flags =
-            self.effective(flags.only(MessageFlags::SEND_ALLOWED)?) | MessageFlags::NOSIGNAL;
+        let flags = self.send_flags(flags)?;
         let size = total_len(bufs.iter().map(IoSlice::len))?;
         msg.set_flags(flags);
         let _scope = self.io_scope();
@@ -450,7 +462,7 @@ impl Socket {
         })
     }
 
-    /// `kernel_recvmsg` into `bufs` with the header `msg`.
+    /// `kernel_recvmsg` into `bufs` with the header `msg` and [`Socket::recv_flags`].
     ///
     /// Returns what the protocol returned (with [`MessageFlags::TRUNC`], a
     /// datagram's real length or, on TCP, bytes discarded without copying)
@@ -462,7 +474,7 @@ impl Socket {
         bufs: &mut [IoSliceMut<'_>],
         flags: MessageFlags,
     ) -> Result<(usize, usize)> {
-        let flags = self.effective(flags.only(MessageFlags::RECV_ALLOWED)?);
+        let flags = self.recv_flags(flags)?;
         let size = total_len(bufs.iter().map(IoSliceMut::len))?;
         let count = bufs.len();
         let _scope = self.io_scope();

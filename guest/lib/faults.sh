@@ -112,6 +112,37 @@ faults_in_rust_net() {
 	echo "rust_net_* pass again once $FAULTS is off"
 }
 
+# within SECONDS COMMAND...: runs COMMAND and waits at most SECONDS for it. One still running
+# then is stuck in the kernel (no timeout can kill a task in uninterruptible sleep): fails with
+# the kernel stacks of the tasks that are.
+within() {
+	local limit=$1 pid start now state rest
+	shift
+	"$@" &
+	pid=$!
+	# Builtins only: a fork per poll is slow on the debug kernel.
+	read start rest < /proc/uptime
+	while read -r rest rest state rest 2>/dev/null < /proc/$pid/stat && [ "$state" != Z ]; do
+		read now rest < /proc/uptime
+		if [ $((${now%.*} - ${start%.*})) -ge $limit ]; then
+			blocked_stacks
+			fail "still running after $limit s under $FAULTS: $*"
+		fi
+		sleep 0.2
+	done
+	wait $pid
+}
+
+# The kernel stacks of the tasks in uninterruptible sleep, on the console.
+blocked_stacks() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(cut -d' ' -f3 $p/stat 2>/dev/null)" = D ] || continue
+		echo "blocked: $(cat $p/comm) (${p#/proc/})"
+		cat $p/stack
+	done > /dev/console 2>&1
+}
+
 # The Rust NBD client (drivers/block/rust_nbd) under failures, against nbdkit:
 # attaches with failures aimed at insmod (the handshake, the socket's setup,
 # the disk's and its first reads run there) either work, and then the disk

@@ -80,6 +80,12 @@ function statusOf(result: string, directive: string | undefined): Status {
 function buildTrees(text: string): Node[] {
   const docs: Node[] = [];
   let stack: Node[] = []; // open nodes; stack[0] is the document root
+  // Whether the open document's lines carry printk timestamps. The kernel's
+  // KTAP (KUnit) does and the guest's own (printed by init) does not; kernel
+  // messages interleaved into the guest's document, such as KUnit suites a
+  // test reruns, are not part of it. (The other way round a timestamp may be
+  // garbled by two CPUs writing at once, so a kernel document keeps all.)
+  let docTimestamped = false;
 
   const top = (): Node => stack[stack.length - 1];
   const startDoc = (indent: number): void => {
@@ -106,23 +112,31 @@ function buildTrees(text: string): Node[] {
   };
 
   for (const rawLine of text.split('\n')) {
-    const line = rawLine.replace(/\r$/, '').replace(TIMESTAMP, '').trimEnd();
+    const unterminated = rawLine.replace(/\r$/, '');
+    const timestamped = TIMESTAMP.test(unterminated);
+    const line = unterminated.replace(TIMESTAMP, '').trimEnd();
     const body = line.trimStart();
     const indent = indentOf(line);
     if (body === '') continue;
+    if (stack.length > 0 && timestamped && !docTimestamped) continue;
 
     if (VERSION.test(body)) {
       // A version line at (or left of) the document's own indent starts a new
       // document, e.g. a KUnit module loaded after the boot-time run.
-      if (stack.length === 0 || indent <= stack[0].indent) startDoc(indent);
-      else openChild('', indent);
+      if (stack.length === 0 || indent <= stack[0].indent) {
+        startDoc(indent);
+        docTimestamped = timestamped;
+      } else openChild('', indent);
       continue;
     }
 
     const subtest = SUBTEST.exec(body);
     if (subtest) {
       const name = subtest[1].trim();
-      if (stack.length === 0) startDoc(0);
+      if (stack.length === 0) {
+        startDoc(0);
+        docTimestamped = timestamped;
+      }
       const cur = top();
       // "KTAP version 1" followed by "# Subtest: name" describe the same test.
       if (stack.length > 1 && cur.name === '' && cur.planned === undefined && cur.children.length === 0) {

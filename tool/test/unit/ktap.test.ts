@@ -293,3 +293,28 @@ test('a result whose timestamp lost its dot (serial console under SMP load) is s
   assert.deepEqual(r.problems, []);
   assert.deepEqual(r.suites.map((s) => [s.name, s.status, s.tests.length]), [['s', 'pass', 2]]);
 });
+
+// The guest's own KTAP (printed by init, no timestamps) with the kernel's output of a KUnit
+// suite that a test reran interleaved: the rerun's results are not the guest's.
+test("kernel lines inside the guest's document are not its results", () => {
+  const r = parseKtap(lines(
+    'KTAP version 1',
+    '1..1',
+    '    KTAP version 1',
+    '    # Subtest: knet_guest',
+    '    1..2',
+    '[   41.48]     KTAP version 1',
+    '[   41.48]     # Subtest: rust_net_tcp',
+    '[   41.49]     1..1',
+    '[   41.49]         ok 1 tcp_case',
+    '[   41.50]     ok 7 rust_net_tcp',
+    '    ok 1 fault_failslab',
+    '    # FAIL: no load failed',
+    '    not ok 2 fault_page_alloc',
+    'not ok 1 knet_guest',
+  ));
+  const guest = r.suites.find((s) => s.name === 'knet_guest');
+  assert.ok(guest);
+  assert.equal(guest.status, 'fail');
+  assert.deepEqual(guest.tests.map((t) => `${t.name} ${t.status}`), ['fault_failslab pass', 'fault_page_alloc fail']);
+});

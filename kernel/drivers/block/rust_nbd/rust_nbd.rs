@@ -554,7 +554,7 @@ impl Connection {
     fn recv_data(&self, rq: &Request<NbdDevice>) -> Result {
         let socket = self.stream.as_socket();
         for mut segment in rq.segments() {
-            segment.with_dest(|data| socket.recv_iter_exact(data, MessageFlags::NONE))??;
+            segment.with_dest(|data| socket.recv_iter_exact(data, MessageFlags::WAITALL))??;
         }
         Ok(())
     }

@@ -377,7 +377,7 @@ side (Rust/C throughput ratios 0.99 to 1.00 under QEMU -icount on 7.3,
 and 1.07 for the event-driven servers with 10,000 connections held);
 rust_nbd was checked against qemu-nbd, nbdkit and nbd-server and against
 nbd.ko on the same data, and measured against nbd.ko on one server
-(Rust/C 0.99 to 1.04 on direct I/O and mke2fs).
+(Rust/C 0.99 to 1.05 on direct I/O and mke2fs).
 The same code is kept working on 6.12 LTS with a small backport patch.
 
 Based on ${base}.

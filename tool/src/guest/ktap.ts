@@ -88,7 +88,8 @@ function buildTrees(text: string): Node[] {
   let docTimestamped = false;
 
   const top = (): Node => stack[stack.length - 1];
-  const startDoc = (indent: number): void => {
+  const startDoc = (indent: number, timestamped: boolean): void => {
+    docTimestamped = timestamped;
     const root = newNode('', indent);
     docs.push(root);
     stack = [root];
@@ -123,20 +124,15 @@ function buildTrees(text: string): Node[] {
     if (VERSION.test(body)) {
       // A version line at (or left of) the document's own indent starts a new
       // document, e.g. a KUnit module loaded after the boot-time run.
-      if (stack.length === 0 || indent <= stack[0].indent) {
-        startDoc(indent);
-        docTimestamped = timestamped;
-      } else openChild('', indent);
+      if (stack.length === 0 || indent <= stack[0].indent) startDoc(indent, timestamped);
+      else openChild('', indent);
       continue;
     }
 
     const subtest = SUBTEST.exec(body);
     if (subtest) {
       const name = subtest[1].trim();
-      if (stack.length === 0) {
-        startDoc(0);
-        docTimestamped = timestamped;
-      }
+      if (stack.length === 0) startDoc(0, timestamped);
       const cur = top();
       // "KTAP version 1" followed by "# Subtest: name" describe the same test.
       if (stack.length > 1 && cur.name === '' && cur.planned === undefined && cur.children.length === 0) {

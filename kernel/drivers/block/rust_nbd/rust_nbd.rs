@@ -377,6 +377,15 @@ struct Inflight {
     dead: bool,
 }
 
+impl Inflight {
+    /// The slot of the request whose tag is `cookie`, if there is one.
+    fn slot(&mut self, cookie: u64) -> Option<&mut Slot> {
+        usize::try_from(cookie)
+            .ok()
+            .and_then(|tag| self.slots.get_mut(tag))
+    }
+}
+
 /// A command that a signal interrupted part way through its sending.
 ///
 /// `queue_rq` may run in the task that submitted the I/O, and a signal to
@@ -506,10 +515,7 @@ impl Connection {
         let rq = write?;
         let mut inflight = self.inflight.lock();
         let dead = inflight.dead;
-        let Some(slot) = usize::try_from(tag)
-            .ok()
-            .and_then(|tag| inflight.slots.get_mut(tag))
-        else {
+        let Some(slot) = inflight.slot(u64::from(tag)) else {
             return Some((rq, Err(EIO)));
         };
         let status = match core::mem::replace(slot, Slot::Free) {
@@ -579,10 +585,7 @@ impl Connection {
         let status = if error == 0 { Ok(()) } else { Err(EIO) };
         let rq = {
             let mut inflight = self.inflight.lock();
-            let Some(slot) = usize::try_from(cookie)
-                .ok()
-                .and_then(|tag| inflight.slots.get_mut(tag))
-            else {
+            let Some(slot) = inflight.slot(cookie) else {
                 pr_err!("reply for unknown cookie {:#x}\n", cookie);
                 return Err(EPROTO);
             };
@@ -696,10 +699,7 @@ impl Operations for NbdDevice {
             if inflight.dead {
                 return Err(EIO);
             }
-            let slot = usize::try_from(tag)
-                .ok()
-                .and_then(|tag| inflight.slots.get_mut(tag))
-                .ok_or(EIO)?;
+            let slot = inflight.slot(u64::from(tag)).ok_or(EIO)?;
             if write {
                 *slot = Slot::Sending;
                 Some(rq)
@@ -906,8 +906,8 @@ impl Drop for RustNbd {
         // what is cached for it.
         drop(self.disk.take());
         {
-            // No command is unfinished once the disk is gone: its request would still be
-            // queued.
+            // No command is unfinished once the disk is gone: removing it waited for every
+            // request, the one the finisher sends included.
             let sending = self.conn.sending.lock();
             if sending.is_none() {
                 let disc = command_header(proto::CMD_DISC, 0, 0, 0, 0);

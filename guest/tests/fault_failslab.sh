@@ -10,4 +10,5 @@ faults_on_module_load 1 3
 faults_while_serving 3
 faults_in_rust_net 1
 faults_in_nbd 1 3
+faults_in_nbd_io 10
 check_kernel_log

@@ -13,4 +13,5 @@ faults_on_module_load 20
 faults_while_serving 40
 faults_in_rust_net 5
 faults_in_nbd 20
+faults_in_nbd_io 20
 check_kernel_log

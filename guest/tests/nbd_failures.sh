@@ -31,7 +31,7 @@ kill -STOP $server
 kernel_log_mark stopped
 if timeout 30 dd if=$NBD_DISK of=/dev/null bs=4k count=1 skip=10 iflag=direct 2>/tmp/dd.err; then fail "a read succeeded from a stopped server"; fi
 grep -q 'Input/output error' /tmp/dd.err || fail "a read from a stopped server gave: $(cat /tmp/dd.err)"
-kernel_log_since stopped | grep -q 'rust_nbd: request [0-9]* got no reply in 2 s' || fail "no timeout in the log"
+kernel_log_since stopped | grep -q 'rust_nbd: request [0-9]* of queue [0-9]* got no reply in 2 s' || fail "no timeout in the log"
 kill -9 $server
 timeout 20 rmmod rust_nbd || fail "rmmod after the timeout"
 # A stopped server with writes in flight: once the socket buffers are full, queue_rq blocks

@@ -1,5 +1,6 @@
 # The Rust NBD client against nbdkit: flush, FUA, trim and write-zeroes seen by the server
 # (log filter), error replies failing exactly those requests (error filter),
+# two connections (and their refusal by a server that does not allow them),
 # and handshake variants (--mask-handshake, oldstyle).
 . /knet/lib/knet.sh
 nbd_needs
@@ -32,6 +33,32 @@ grep -q ' Zero id=' /tmp/nbdkit.log || fail "no write-zeroes in the server's log
 rmmod rust_nbd || fail "rmmod rust_nbd"
 kill $server; wait $server
 
+# Two connections, one per hardware queue: nbdkit's memory plugin allows them
+# (NBD_FLAG_CAN_MULTI_CONN). Each of the guest's two CPUs submits on its own
+# queue, so both connections carry writes, and the data reads back.
+nbdkit -f -i 127.0.0.1 -p 10814 --filter=log memory 16M logfile=/tmp/multi.log 2>/dev/null &
+server=$!
+wait_port 10814
+nbd_attach port=10814 connections=2
+for cpu in 0 1; do
+	taskset -c $cpu dd if=/tmp/data of=$NBD_DISK bs=64k seek=$((cpu * 16)) count=16 oflag=direct 2>/dev/null ||
+		fail "write from CPU $cpu over two connections"
+	same_bytes /tmp/data 0 $NBD_DISK $cpu 1 || fail "data written from CPU $cpu over two connections reads back different"
+done
+for c in 1 2; do
+	grep -q "connection=$c Write" /tmp/multi.log ||
+		fail "connection $c carried no write ($(grep -c ' Connect ' /tmp/multi.log) connected)"
+done
+rmmod rust_nbd || fail "rmmod with two connections"
+kill $server; wait $server
+# Without the flag, a second connection is refused.
+nbdkit -f -i 127.0.0.1 -p 10815 --filter=multi-conn memory 8M multi-conn-mode=disable 2>/dev/null &
+server=$!
+wait_port 10815
+if insmod $MODULES/rust_nbd.ko port=10815 connections=2 2>/dev/null; then fail "two connections to a server without NBD_FLAG_CAN_MULTI_CONN"; fi
+dmesg | grep -q 'rust_nbd: connections=2: the server allows one' || fail "no reason for refusing a second connection"
+kill $server; wait $server
+
 # Handshake variants. Without NO_ZEROES the client works as before.
 nbdkit -f -i 127.0.0.1 -p 10811 --mask-handshake=1 memory 8M 2>/dev/null &
 server=$!
@@ -61,5 +88,5 @@ dmesg | grep -q 'rust_nbd: the server speaks the oldstyle protocol' || fail "no 
 kill $server; wait $server
 # Nothing listening: the connection error.
 if insmod $MODULES/rust_nbd.ko port=10899 2>/dev/null; then fail "loaded without a server"; fi
-echo "nbdkit: flush, FUA, trim and write-zeroes reach the server; error replies fail just those requests; handshake variants (NBD_OPT_EXPORT_NAME without fixed newstyle; oldstyle refused)"
+echo "nbdkit: flush, FUA, trim and write-zeroes reach the server; error replies fail just those requests; two connections both carry writes (refused without multi-conn); handshake variants (NBD_OPT_EXPORT_NAME without fixed newstyle; oldstyle refused)"
 check_kernel_log

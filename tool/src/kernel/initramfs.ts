@@ -19,7 +19,8 @@ export const GUEST_PROGRAMS = [
 /** nbdkit loads its plugins and filters with dlopen, so ldd of nbdkit does not list them. */
 const NBDKIT_DIR = '/usr/lib/x86_64-linux-gnu/nbdkit';
 export const NBDKIT_MODULES = ['plugins/nbdkit-memory-plugin.so', 'filters/nbdkit-log-filter.so',
-  'filters/nbdkit-error-filter.so', 'filters/nbdkit-delay-filter.so'].map((m) => join(NBDKIT_DIR, m));
+  'filters/nbdkit-error-filter.so', 'filters/nbdkit-delay-filter.so', 'filters/nbdkit-multi-conn-filter.so',
+].map((m) => join(NBDKIT_DIR, m));
 
 /** Where the modules we build are, in a build directory: the samples and the block drivers. */
 const MODULE_DIRS = ['samples', 'drivers/block'];

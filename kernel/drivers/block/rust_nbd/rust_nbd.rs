@@ -6,14 +6,15 @@
 //! an export with the newstyle handshake (`NBD_OPT_GO`, or
 //! `NBD_OPT_EXPORT_NAME` where the server lacks it) and exposes it as the disk
 //! `/dev/rust_nbd0`. Reads, writes (with FUA), flushes, trims and
-//! write-zeroes become NBD commands on the one connection; their data is sent from and received
+//! write-zeroes become NBD commands; their data is sent from and received
 //! straight into the requests' pages.
 //!
 //! Parameters: `address` and `port` of the server (default `127.0.0.1:10809`),
-//! `export` (the export's name, default empty), `queue_depth` (requests in
-//! flight, default 64) and `timeout` (seconds a request may wait for its
-//! reply before the connection is dropped and every pending request fails,
-//! default 30).
+//! `export` (the export's name, default empty), `connections` (default 1;
+//! more than one needs a server that allows it), `queue_depth` (requests in
+//! flight per connection, default 64) and `timeout` (seconds a request may
+//! wait for its reply before the connections are dropped and every pending
+//! request fails, default 30).
 //!
 //! Protocol: [NBD protocol](https://github.com/NetworkBlockDevice/nbd/blob/master/doc/proto.md).
 //! The C driver that does the same is
@@ -22,16 +23,19 @@
 //!
 //! # Design
 //!
+//! - Each connection serves one hardware queue of the tag set ([`Connections`]):
+//!   a request goes out on its queue's connection and is answered there.
 //! - `queue_rq` blocks (the tag set is [`TagSetFlags::BLOCKING`]): it sends
 //!   the command and its data under the send lock. A signal to the task it
 //!   runs in may interrupt the send: the rest goes out from the module's
 //!   workqueue ([`Unfinished`]).
-//! - One work item on the module's workqueue receives replies for as long as
-//!   the connection lives. A reply names its request by cookie, which is the
-//!   request's tag: [`Inflight`] maps tags to requests.
-//! - When the connection ends (the server closed it, a reply was malformed,
-//!   a request got no reply within `timeout`, or the module unloads), every
-//!   request in flight fails with `EIO`, and so does every new one.
+//! - One work item per connection on the module's workqueue receives replies
+//!   for as long as the connection lives. A reply names its request by
+//!   cookie, which is the request's tag: [`Inflight`] maps tags to requests.
+//! - When a connection ends (the server closed it, a reply was malformed,
+//!   a request got no reply within `timeout`, or the module unloads), so do
+//!   the others: every request in flight fails with `EIO`, and so does every
+//!   new one.
 
 use core::time::Duration;
 use kernel::{
@@ -77,9 +81,13 @@ module! {
             default: ExportName::DEFAULT,
             description: "name of the export (default: the server's default export)",
         },
+        connections: u32 {
+            default: 1,
+            description: "connections to the server, one per hardware queue (1..16)",
+        },
         queue_depth: u32 {
             default: 64,
-            description: "requests in flight (1..1024)",
+            description: "requests in flight per connection (1..1024)",
         },
         timeout: u32 {
             default: 30,
@@ -116,6 +124,7 @@ mod proto {
     pub(crate) const TFLAG_ROTATIONAL: u16 = 1 << 4;
     pub(crate) const TFLAG_SEND_TRIM: u16 = 1 << 5;
     pub(crate) const TFLAG_SEND_WRITE_ZEROES: u16 = 1 << 6;
+    pub(crate) const TFLAG_CAN_MULTI_CONN: u16 = 1 << 8;
 
     pub(crate) const CMD_READ: u16 = 0;
     pub(crate) const CMD_WRITE: u16 = 1;
@@ -378,6 +387,15 @@ struct Inflight {
 }
 
 impl Inflight {
+    /// `depth` free slots.
+    fn new(depth: u32) -> Result<Self> {
+        let mut slots = KVec::with_capacity(depth as usize, GFP_KERNEL)?;
+        for _ in 0..depth {
+            slots.push(Slot::Free, GFP_KERNEL)?;
+        }
+        Ok(Inflight { slots, dead: false })
+    }
+
     /// The slot of the request whose tag is `cookie`, if there is one.
     fn slot(&mut self, cookie: u64) -> Option<&mut Slot> {
         usize::try_from(cookie)
@@ -402,8 +420,8 @@ struct Unfinished {
     sent: usize,
 }
 
-/// The connection to the server, shared by `queue_rq`, the receive work
-/// item and the module.
+/// A connection to the server, shared by `queue_rq`, its receive work item
+/// and the module.
 #[pin_data]
 struct Connection {
     stream: TcpStream,
@@ -529,9 +547,25 @@ impl Connection {
         Some((rq, status))
     }
 
-    /// Ends the connection: the receive loop sees it and fails what is in flight.
+    /// Ends the connection: the receive loop sees it, fails what is in flight
+    /// and ends the other connections.
     fn shut_down(&self) {
         let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    /// Tells the server the client goes (`NBD_CMD_DISC`), then ends the
+    /// connection. Called once the disk is gone.
+    fn disconnect(&self) {
+        {
+            // No command is unfinished once the disk is gone: removing it waited for every
+            // request, the one the finisher sends included.
+            let sending = self.sending.lock();
+            if sending.is_none() {
+                let disc = command_header(proto::CMD_DISC, 0, 0, 0, 0);
+                let _ = self.stream.as_socket().send_all(&disc, MessageFlags::NONE);
+            }
+        }
+        self.shut_down();
     }
 
     /// Marks the connection dead and fails every request waiting for a reply.
@@ -623,10 +657,33 @@ fn end(rq: ARef<Request<NbdDevice>>, status: Result) {
     }
 }
 
-/// The receive loop, as a work item of the module's queue.
+/// The disk's connections, one per hardware queue of its tag set.
+///
+/// When one ends, the others are shut down too. The requests of its queue
+/// could only fail from then on (a request is not moved to another queue), so
+/// the disk would answer some requests and fail others by the queue they
+/// were submitted on; failing all is what a user of the disk can reason about.
+struct Connections(KVec<Arc<Connection>>);
+
+impl Connections {
+    /// The connection of hardware queue `hw_queue`.
+    fn get(&self, hw_queue: u32) -> Option<&Arc<Connection>> {
+        self.0.get(usize::try_from(hw_queue).ok()?)
+    }
+
+    fn shut_down(&self) {
+        for conn in self.0.iter() {
+            conn.shut_down();
+        }
+    }
+}
+
+/// A connection's receive loop, as a work item of the module's queue.
 #[pin_data]
 struct Receiver {
     conn: Arc<Connection>,
+    /// All of the disk's connections, which end with this one.
+    all: Arc<Connections>,
     #[pin]
     work: Work<Receiver>,
 }
@@ -647,7 +704,7 @@ impl WorkItem for Receiver {
         if result != ECONNRESET {
             pr_warn!("connection ended: {:?}\n", result);
         }
-        this.conn.shut_down();
+        this.all.shut_down();
         this.conn.fail_all();
     }
 }
@@ -656,13 +713,14 @@ struct NbdDevice;
 
 #[vtable]
 impl Operations for NbdDevice {
-    type QueueData = Arc<Connection>;
+    type QueueData = Arc<Connections>;
 
     fn queue_rq(
-        conn: ArcBorrow<'_, Connection>,
+        conns: ArcBorrow<'_, Connections>,
         rq: ARef<Request<Self>>,
         _is_last: bool,
     ) -> Result {
+        let conn = conns.get(rq.hw_queue()).ok_or(EIO)?;
         let cmd = match rq.command() {
             Command::Read => proto::CMD_READ,
             Command::Write => proto::CMD_WRITE,
@@ -718,7 +776,7 @@ impl Operations for NbdDevice {
                     write: write_rq,
                     sent,
                 });
-                match conn.queue.enqueue(Arc::from(conn)) {
+                match conn.queue.enqueue(conn.clone()) {
                     // The finisher runs (or is about to): it owns the rest.
                     Ok(_) => return Ok(()),
                     // The queue is going away, which it only does after the disk.
@@ -739,20 +797,25 @@ impl Operations for NbdDevice {
         Ok(())
     }
 
-    fn commit_rqs(_conn: ArcBorrow<'_, Connection>) {}
+    fn commit_rqs(_conns: ArcBorrow<'_, Connections>) {}
 
     fn complete(rq: ARef<Request<Self>>) {
         end(rq, Ok(()));
     }
 
     /// A request got no reply within `timeout`: the server is taken to be gone, as `nbd.c`
-    /// does with one connection. Shutting the connection down ends the receive loop, which
-    /// fails every request in flight, this one included; until then it waits another period.
-    fn timeout(conn: ArcBorrow<'_, Connection>, tag: u32) -> TimeoutAction {
+    /// does with one connection. Shutting the request's connection down ends its receive loop,
+    /// which fails every request in flight there, this one included, and ends the other
+    /// connections; until then the request waits another period.
+    fn timeout(conns: ArcBorrow<'_, Connections>, hw_queue: u32, tag: u32) -> TimeoutAction {
+        let Some(conn) = conns.get(hw_queue) else {
+            return TimeoutAction::ResetTimer;
+        };
         if !conn.inflight.lock().dead {
             pr_err!(
-                "request {} got no reply in {} s: dropping the connection\n",
+                "request {} of queue {} got no reply in {} s: dropping the connections\n",
                 tag,
+                hw_queue,
                 conn.timeout.as_secs()
             );
             conn.shut_down();
@@ -763,9 +826,28 @@ impl Operations for NbdDevice {
 
 struct RustNbd {
     disk: Option<GenDisk<NbdDevice>>,
-    conn: Arc<Connection>,
-    /// Runs the receive loop; dropping it waits for the loop to end.
+    conns: Arc<Connections>,
+    /// Runs the receive loops; dropping it waits for them to end.
     _queue: OwnedQueue,
+}
+
+/// Connects to the server and negotiates the export on a new connection.
+fn connect(server: &InetSocketAddr, timeout: Duration, name: &[u8]) -> Result<(TcpStream, Export)> {
+    let stream = TcpStream::connect(Namespace::init(), server)?;
+    // Writeback of this disk depends on the socket: it must not wait for that writeback when
+    // it allocates, under memory pressure.
+    stream.as_socket().set_memalloc();
+    stream.set_nodelay(true)?;
+    // A send that finds no room for `timeout` fails, as in `nbd.c`: the block layer's timer
+    // cannot end it, as its handler waits for every `queue_rq` of a blocking tag set to
+    // return first.
+    stream.set_write_timeout(Some(timeout))?;
+    // A server that stops answering during the handshake fails the load; after it, each
+    // request has the block layer's timer instead.
+    stream.set_read_timeout(Some(timeout))?;
+    let export = handshake(&stream, name)?;
+    stream.set_read_timeout(None)?;
+    Ok((stream, export))
 }
 
 impl kernel::Module for RustNbd {
@@ -774,6 +856,11 @@ impl kernel::Module for RustNbd {
             module_parameters::address.value(),
             module_parameters::port.value(),
         );
+        let count = module_parameters::connections.value();
+        if !(1..=16).contains(&count) {
+            pr_err!("connections={} is not in 1..16\n", count);
+            return Err(EINVAL);
+        }
         let depth = module_parameters::queue_depth.value();
         if !(1..=1024).contains(&depth) {
             pr_err!("queue_depth={} is not in 1..1024\n", depth);
@@ -786,29 +873,41 @@ impl kernel::Module for RustNbd {
         }
         let timeout = Duration::from_secs(u64::from(timeout_secs));
 
-        let stream = TcpStream::connect(Namespace::init(), &server)?;
-        // Writeback of this disk depends on the socket: it must not wait for that writeback
-        // when it allocates, under memory pressure.
-        stream.as_socket().set_memalloc();
-        stream.set_nodelay(true)?;
-        // A send that finds no room for `timeout` fails, as in `nbd.c`: the block layer's timer
-        // cannot end it, as its handler waits for every `queue_rq` of a blocking tag set to
-        // return first.
-        stream.set_write_timeout(Some(timeout))?;
-        // A server that stops answering during the handshake fails the load; after it, each
-        // request has the block layer's timer instead.
-        stream.set_read_timeout(Some(timeout))?;
         let name = module_parameters::export.value();
-        let export = handshake(&stream, name.as_bytes())?;
-        stream.set_read_timeout(None)?;
+        let (first, export) = connect(&server, timeout, name.as_bytes())?;
+        // Without the flag, a flush on one connection need not cover writes completed on
+        // another (proto.md, "Multi-connection"): the disk's flushes would not be flushes.
+        if count > 1 && export.flags & proto::TFLAG_CAN_MULTI_CONN == 0 {
+            pr_err!(
+                "connections={}: the server allows one (no NBD_FLAG_CAN_MULTI_CONN)\n",
+                count
+            );
+            return Err(EOPNOTSUPP);
+        }
+        let mut streams = KVec::with_capacity(count as usize, GFP_KERNEL)?;
+        streams.push(first, GFP_KERNEL)?;
+        for i in 1..count {
+            let (stream, other) = connect(&server, timeout, name.as_bytes())?;
+            if (other.size, other.flags) != (export.size, export.flags) {
+                pr_err!(
+                    "connection {}: {} bytes, flags {:#x}: not the export of the first\n",
+                    i,
+                    other.size,
+                    other.flags
+                );
+                return Err(EPROTO);
+            }
+            streams.push(stream, GFP_KERNEL)?;
+        }
         pr_info!(
-            "{}: export of {} bytes, flags {:#x}, blocks {}/{}/{}\n",
+            "{}: export of {} bytes, flags {:#x}, blocks {}/{}/{}, {} connection(s)\n",
             server,
             export.size,
             export.flags,
             export.min_block,
             export.preferred_block,
-            export.max_request
+            export.max_request,
+            count
         );
 
         let block = export.min_block.clamp(512, 4096).next_power_of_two();
@@ -841,60 +940,69 @@ impl kernel::Module for RustNbd {
                 0
             });
 
-        let mut slots = KVec::with_capacity(depth as usize, GFP_KERNEL)?;
-        for _ in 0..depth {
-            slots.push(Slot::Free, GFP_KERNEL)?;
-        }
-        // The receive loop blocks for the connection's lifetime, so it gets a worker of its
-        // own; the disk's writeback may wait on it and on the finisher, so the queue keeps a
-        // rescuer.
+        // The receive loops block for the connections' lifetime, so each gets a worker of its
+        // own; the disk's writeback may wait on them and on the finishers, so the queue keeps
+        // a rescuer.
         let queue = OwnedQueue::new(
             c"rust_nbd",
             QueueFlags::UNBOUND | QueueFlags::MEM_RECLAIM,
             0,
         )?;
-        // Taken before `pin_init!`, whose initialiser would move `queue`.
-        let handle = queue.handle();
-        let conn = Arc::pin_init(
-            pin_init!(Connection {
-                stream,
-                timeout,
-                sending <- new_mutex!(None),
-                finished <- new_condvar!(),
-                finisher <- new_work!("rust_nbd::finisher"),
-                queue: handle,
-                inflight <- new_mutex!(Inflight { slots, dead: false }),
-            }),
-            GFP_KERNEL,
-        )?;
+        let mut conns = KVec::with_capacity(streams.len(), GFP_KERNEL)?;
+        for stream in streams {
+            let inflight = Inflight::new(depth)?;
+            // Taken before `pin_init!`, whose initialiser would move `queue`.
+            let handle = queue.handle();
+            let conn = Arc::pin_init(
+                pin_init!(Connection {
+                    stream,
+                    timeout,
+                    sending <- new_mutex!(None),
+                    finished <- new_condvar!(),
+                    finisher <- new_work!("rust_nbd::finisher"),
+                    queue: handle,
+                    inflight <- new_mutex!(inflight),
+                }),
+                GFP_KERNEL,
+            )?;
+            conns.push(conn, GFP_KERNEL)?;
+        }
+        let conns = Arc::new(Connections(conns), GFP_KERNEL)?;
         let tagset = Arc::pin_init(
-            TagSet::with_flags(1, depth, 1, TagSetFlags::BLOCKING),
+            TagSet::with_flags(count, depth, 1, TagSetFlags::BLOCKING),
             GFP_KERNEL,
         )?;
-        // Taken before `pin_init!`, whose initialiser would move `conn`.
-        let receiver_conn = conn.clone();
-        let receiver = Arc::pin_init(
-            pin_init!(Receiver {
-                conn: receiver_conn,
-                work <- new_work!("rust_nbd::receiver"),
-            }),
-            GFP_KERNEL,
-        )?;
-        // A new work item is never already queued. Once the receive loop runs, a failure must
-        // shut the connection down before `queue` drops, as dropping it waits for the loop,
-        // which waits for the server: all that can fail is done above, but the disk's build.
-        let _ = queue.enqueue(receiver);
+        let mut receivers = KVec::with_capacity(conns.0.len(), GFP_KERNEL)?;
+        for conn in conns.0.iter() {
+            // Taken before `pin_init!`, whose initialiser would move them.
+            let (conn, all) = (conn.clone(), conns.clone());
+            let receiver = Arc::pin_init(
+                pin_init!(Receiver {
+                    conn,
+                    all,
+                    work <- new_work!("rust_nbd::receiver"),
+                }),
+                GFP_KERNEL,
+            )?;
+            receivers.push(receiver, GFP_KERNEL)?;
+        }
+        // A new work item is never already queued. Once the receive loops run, a failure must
+        // shut the connections down before `queue` drops, as dropping it waits for the loops,
+        // which wait for the server: all that can fail is done above, but the disk's build.
+        for receiver in receivers {
+            let _ = queue.enqueue(receiver);
+        }
 
-        let disk = match builder.build(fmt!("rust_nbd0"), tagset, conn.clone()) {
+        let disk = match builder.build(fmt!("rust_nbd0"), tagset, conns.clone()) {
             Ok(disk) => disk,
             Err(e) => {
-                conn.shut_down();
+                conns.shut_down();
                 return Err(e);
             }
         };
         Ok(RustNbd {
             disk: Some(disk),
-            conn,
+            conns,
             _queue: queue,
         })
     }
@@ -905,20 +1013,9 @@ impl Drop for RustNbd {
         // The disk goes first, while the connection still works: removing it writes back
         // what is cached for it.
         drop(self.disk.take());
-        {
-            // No command is unfinished once the disk is gone: removing it waited for every
-            // request, the one the finisher sends included.
-            let sending = self.conn.sending.lock();
-            if sending.is_none() {
-                let disc = command_header(proto::CMD_DISC, 0, 0, 0, 0);
-                let _ = self
-                    .conn
-                    .stream
-                    .as_socket()
-                    .send_all(&disc, MessageFlags::NONE);
-            }
+        for conn in self.conns.0.iter() {
+            conn.disconnect();
         }
-        self.conn.shut_down();
-        // `_queue` drops next, which waits for the receive loop to see the end.
+        // `_queue` drops next, which waits for the receive loops to see the end.
     }
 }

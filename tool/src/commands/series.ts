@@ -329,8 +329,9 @@ What is included:
   from and received straight into the requests' pages through
   Socket::send_iter/recv_iter, reclaim-safe sockets with
   Socket::set_memalloc, sends a signal interrupts finished from a work
-  item), with what it needed from block::mq: a request's command,
-  position, length, tag, flags and page segments, ending with an error,
+  item, one connection per hardware queue), with what it needed from
+  block::mq: a request's command, position, length, tag, hardware queue,
+  flags and page segments, ending with an error,
   blocking tag sets, request timeouts, disk limits, and the driver's
   module as the owner of its disks;
 - two additions outside net that keep the samples free of unsafe:

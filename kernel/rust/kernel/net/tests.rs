@@ -131,6 +131,10 @@ fn later(ms: u32, sock: Arc<Socket>, action: Background) -> TestResult {
 }
 
 /// Sends `total` bytes of [`pattern`] on `sock`, stopping at the first error.
+///
+/// After an error (an allocation failed, under fault injection) it shuts the
+/// sending side down: the receiver then sees the stream end short, where it
+/// would otherwise wait for the rest until KUnit's timeout.
 fn send_pattern(sock: &Socket, total: usize) {
     let mut chunk = [0u8; 4096];
     let mut sent = 0;
@@ -140,7 +144,10 @@ fn send_pattern(sock: &Socket, total: usize) {
         }
         match sock.send(&chunk, MessageFlags::NONE) {
             Ok(n) if n == chunk.len() => sent += n,
-            _ => break,
+            _ => {
+                let _ = sock.shutdown(Shutdown::Write);
+                break;
+            }
         }
     }
 }

@@ -218,7 +218,7 @@ async function runMode(a: Artifacts, initrd: string, mode: Mode, reps: number, s
   mkdirSync(OUT_DIR, { recursive: true });
   const logFile = join(OUT_DIR, `console-bench-${mode}.log`);
   const guest = await Guest.boot({ bzImage: a.bzImage, initrd, logFile, mode: 'demo', timeoutMs: 3 * 3600_000,
-    icount: mode === 'icount', extraAppend: ['slab_nomerge'] });
+    icount: mode === 'icount', kunit: false, extraAppend: ['slab_nomerge'] });
   const samples: Sample[] = [];
   try {
     await guest.waitFor(READY, mode === 'icount' ? 900_000 : 240_000);

@@ -31,6 +31,11 @@ export interface BootOptions {
   forwards?: Forward[];
   /** Hard limit for the whole guest lifetime. */
   timeoutMs: number;
+  /**
+   * Run the built-in KUnit suites at boot (default yes). `knet test` collects them from its
+   * own guest; other guests skip them (`kunit.enable=0`), a good part of their boot.
+   */
+  kunit?: boolean;
   /** Guest time follows executed instructions (for stable benchmark ratios). */
   icount?: boolean;
   /** Console on this terminal (interactive shell). */
@@ -63,6 +68,7 @@ export function kernelCommandLine(o: BootOptions): string {
     // Rust doctests have a working loopback.
     `ip=${GUEST_IP}::10.0.2.2:255.255.255.0:knet:eth0:off`,
     guestArg('mode', o.mode),
+    ...(o.kunit === false ? ['kunit.enable=0'] : []),
     ...(o.modules?.length ? [guestArg('modules', o.modules)] : []),
     ...(o.extraAppend ?? []),
   ].join(' ');

@@ -53,7 +53,7 @@ export function withGuest(specs: () => Promise<GuestSpec[]>, o: { ready?: (guest
     const list = await specs();
     // Each guest is kept as soon as it starts, so a failed boot of another still gets it shut down.
     await Promise.all(list.map(async ({ name, readyMs, ...s }, i) => {
-      all[i] = await Guest.boot({ ...s, bzImage: a.bzImage, initrd: a.initrd, logFile: join(tmpdir(), `knet-${name}-${process.pid}.log`) });
+      all[i] = await Guest.boot({ kunit: false, ...s, bzImage: a.bzImage, initrd: a.initrd, logFile: join(tmpdir(), `knet-${name}-${process.pid}.log`) });
       await all[i].waitFor(READY, readyMs ?? 180_000);
     }));
     await o.ready?.(all);

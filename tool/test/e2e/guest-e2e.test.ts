@@ -9,7 +9,7 @@ import { withGuest, needKernel as needGuest } from './fixture.js';
 
 const ECHO_PORT = 7;
 
-const f = withGuest(async () => [{ name: 'e2e', mode: 'demo', timeoutMs: 240_000, forwards: [{ proto: 'tcp', guestPort: ECHO_PORT }] }], {
+const f = withGuest(async () => [{ name: 'e2e', mode: 'demo', kunit: true, timeoutMs: 240_000, forwards: [{ proto: 'tcp', guestPort: ECHO_PORT }] }], {
   ready: async ([g]) => void await g.exec(`socat TCP-LISTEN:${ECHO_PORT},fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &`),
 });
 

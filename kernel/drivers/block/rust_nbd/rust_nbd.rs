@@ -671,6 +671,7 @@ impl Connections {
         self.0.get(usize::try_from(hw_queue).ok()?)
     }
 
+    /// Ends every connection (each receive loop then fails what it has in flight).
     fn shut_down(&self) {
         for conn in self.0.iter() {
             conn.shut_down();

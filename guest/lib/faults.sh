@@ -163,16 +163,22 @@ blocked_stacks() {
 	done > /dev/console 2>&1
 }
 
+# nbd_fault_server: starts the nbdkit memory export the NBD fault runs use, its
+# pid in `server`; fails (and says the run is skipped) without rust_nbd.ko.
+nbd_fault_server() {
+	[ -f $MODULES/rust_nbd.ko ] || { echo "no rust_nbd.ko in this kernel: its $FAULTS run skipped"; return 1; }
+	nbdkit -f -i 127.0.0.1 -p 10816 memory 64M 2>/dev/null &
+	server=$!
+	wait_port 10816
+}
+
 # The Rust NBD client (drivers/block/rust_nbd) under failures, against nbdkit:
 # attaches with failures aimed at insmod (the handshake, the socket's setup,
 # the disk's and its first reads run there) either work, and then the disk
 # reads what it writes and unloads, or fail with an error; none hangs.
 faults_in_nbd() {
 	local server
-	[ -f $MODULES/rust_nbd.ko ] || { echo "no rust_nbd.ko in this kernel: its $FAULTS run skipped"; return; }
-	nbdkit -f -i 127.0.0.1 -p 10816 memory 64M 2>/dev/null &
-	server=$!
-	wait_port 10816
+	nbd_fault_server || return 0
 	echo 1 > $F/task-filter
 	ok=0; i=0; injected=0; errors=
 	while [ $i -lt 10 ]; do
@@ -208,10 +214,7 @@ faults_in_nbd() {
 # they run, so the failures land in their I/O, not in their fork and exec.
 faults_in_nbd_io() {
 	local server pids= p j
-	[ -f $MODULES/rust_nbd.ko ] || { echo "no rust_nbd.ko in this kernel: its $FAULTS run skipped"; return; }
-	nbdkit -f -i 127.0.0.1 -p 10816 memory 64M 2>/dev/null &
-	server=$!
-	wait_port 10816
+	nbd_fault_server || return 0
 	nbd_attach port=10816 timeout=5
 	mib_file /tmp/nbd.before 4 random
 	dd if=/tmp/nbd.before of=$NBD_DISK bs=1M oflag=direct 2>/dev/null || fail "a write before $FAULTS"

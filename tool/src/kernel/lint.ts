@@ -1,10 +1,10 @@
 // Style and documentation checks on the kernel's Rust code: the stock tree is
 // clean, so any finding is ours. Each check is one counted test.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { capture } from '../util/run.js';
+import { capture, listFilesUnder } from '../util/run.js';
 import { BUILD_FLAGS, kernelMake, logPath, rustWarnings } from './build.js';
 import { RUST_TOOLS } from './setup.js';
 
@@ -19,19 +19,6 @@ async function check(name: string, fn: () => Promise<string | undefined>): Promi
   }
 }
 
-/** The `.rs` files under `dir`, `.git` left out, as absolute paths, sorted. */
-function rustFilesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory() && e.name !== '.git') walk(join(d, e.name));
-      else if (e.isFile() && e.name.endsWith('.rs')) out.push(join(d, e.name));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
 /**
  * A digest of everything the two checks read: every Rust source of the tree and
  * every generated one of the build (the bindings follow the C headers), the
@@ -39,11 +26,12 @@ function rustFilesUnder(dir: string): string[] {
  */
 export function lintInputsDigest(tree: string, build: string): string {
   const h = createHash('sha256');
-  // Each file by a name that does not depend on where the tool is compiled to.
-  const files: [string, string][] = [
-    ...rustFilesUnder(tree).map((f): [string, string] => [f, f]),
-    ...rustFilesUnder(build).map((f): [string, string] => [f, f]),
-    ...[join(tree, '.rustfmt.toml'), join(build, 'include/generated/rustc_cfg')].map((f): [string, string] => [f, f]),
+  // [name, path]: names that do not depend on where the tree, the build or the tool are.
+  const under = (label: string, dir: string, files: string[]) => files.map((f) => [`${label}/${f}`, join(dir, f)]);
+  const rust = (f: string) => f.endsWith('.rs');
+  const files = [
+    ...under('tree', tree, [...listFilesUnder(tree).filter(rust), '.rustfmt.toml']),
+    ...under('build', build, [...listFilesUnder(build).filter(rust), 'include/generated/rustc_cfg']),
     ['lint.js', fileURLToPath(import.meta.url)],
   ];
   for (const [name, path] of files) {

@@ -1,6 +1,7 @@
 # The Rust NBD client against nbdkit: flush, FUA, trim and write-zeroes seen by the server
 # (log filter), error replies failing exactly those requests (error filter),
-# two connections (and their refusal by a server that does not allow them),
+# requests that split pages, two connections (and their refusal by a server that does not
+# allow them),
 # and handshake variants (--mask-handshake, oldstyle).
 . /knet/lib/knet.sh
 nbd_needs
@@ -31,6 +32,29 @@ same_bytes /tmp/data 0 $NBD_DISK 4 1 || fail "reads fail after the server's erro
 /usr/sbin/mke2fs -q -F -t ext2 $NBD_DISK 2>/tmp/mkfs.err || fail "mke2fs: $(cat /tmp/mkfs.err)"
 grep -q ' Zero id=' /tmp/nbdkit.log || fail "no write-zeroes in the server's log"
 rmmod rust_nbd || fail "rmmod rust_nbd"
+kill $server; wait $server
+
+# Requests that end mid-page: with 512-byte blocks and 5 KiB requests, the block layer splits
+# a 1 MiB bio at 5 KiB steps, so most requests' bios start part-way into a bio_vec
+# (bvec_iter.bi_offset), which the driver's iov_iter must skip. Written in 5 KiB requests, read
+# back in whole pages, then read in 5 KiB requests; the disk's write count shows the split.
+nbdkit -f -i 127.0.0.1 -p 10816 --filter=blocksize-policy memory 16M \
+	blocksize-minimum=512 blocksize-preferred=512 2>/dev/null &
+server=$!
+wait_port 10816
+nbd_attach port=10816
+queue=/sys/block/${NBD_DISK##*/}/queue
+whole=$(cat $queue/max_sectors_kb)
+echo 5 > $queue/max_sectors_kb || fail "max_sectors_kb 5 refused"
+writes=$(awk '{print $5}' /sys/block/${NBD_DISK##*/}/stat)
+dd if=/tmp/data of=$NBD_DISK bs=1M seek=2 oflag=direct 2>/tmp/dd.err || fail "write in 5 KiB requests: $(cat /tmp/dd.err)"
+split=$(( $(awk '{print $5}' /sys/block/${NBD_DISK##*/}/stat) - writes ))
+[ $split -ge 205 ] || fail "a 1 MiB write became $split requests, not 205 or more"
+echo $whole > $queue/max_sectors_kb
+same_bytes /tmp/data 0 $NBD_DISK 2 1 || fail "what was written in 5 KiB requests reads back different"
+echo 5 > $queue/max_sectors_kb
+same_bytes /tmp/data 0 $NBD_DISK 2 1 || fail "a read in 5 KiB requests differs from what was written"
+rmmod rust_nbd || fail "rmmod after 5 KiB requests"
 kill $server; wait $server
 
 # Two connections, one per hardware queue: nbdkit's memory plugin allows them
@@ -88,5 +112,5 @@ dmesg | grep -q 'rust_nbd: the server speaks the oldstyle protocol' || fail "no 
 kill $server; wait $server
 # Nothing listening: the connection error.
 if insmod $MODULES/rust_nbd.ko port=10899 2>/dev/null; then fail "loaded without a server"; fi
-echo "nbdkit: flush, FUA, trim and write-zeroes reach the server; error replies fail just those requests; two connections both carry writes (refused without multi-conn); handshake variants (NBD_OPT_EXPORT_NAME without fixed newstyle; oldstyle refused)"
+echo "nbdkit: flush, FUA, trim and write-zeroes reach the server; error replies fail just those requests; 5 KiB requests split pages and read back the same; two connections both carry writes (refused without multi-conn); handshake variants (NBD_OPT_EXPORT_NAME without fixed newstyle; oldstyle refused)"
 check_kernel_log

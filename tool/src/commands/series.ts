@@ -331,7 +331,7 @@ What is included:
   Socket::set_memalloc, sends a signal interrupts finished from a work
   item, one connection per hardware queue), with what it needed from
   block::mq: a request's command, position, length, tag, hardware queue,
-  flags and page segments, ending with an error,
+  flags and its data one bio at a time, ending with an error,
   blocking tag sets, request timeouts, disk limits, and the driver's
   module as the owner of its disks;
 - two additions outside net that keep the samples free of unsafe:

@@ -20,6 +20,7 @@ export const GUEST_PROGRAMS = [
 const NBDKIT_DIR = '/usr/lib/x86_64-linux-gnu/nbdkit';
 export const NBDKIT_MODULES = ['plugins/nbdkit-memory-plugin.so', 'filters/nbdkit-log-filter.so',
   'filters/nbdkit-error-filter.so', 'filters/nbdkit-delay-filter.so', 'filters/nbdkit-multi-conn-filter.so',
+  'filters/nbdkit-blocksize-policy-filter.so',
 ].map((m) => join(NBDKIT_DIR, m));
 
 /** Where the modules we build are, in a build directory: the samples and the block drivers. */

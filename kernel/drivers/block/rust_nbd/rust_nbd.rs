@@ -494,18 +494,18 @@ impl Connection {
             return Ok(());
         };
         let mut skip = *sent - header.len();
-        let mut segments = rq.segments().peekable();
-        while let Some(segment) = segments.next() {
-            let flags = if segments.peek().is_some() {
+        let mut bios = rq.bio_iter().peekable();
+        while let Some(bio) = bios.next() {
+            let flags = if bios.peek().is_some() {
                 MessageFlags::MORE
             } else {
                 MessageFlags::NONE
             };
-            if skip >= segment.len() {
-                skip -= segment.len();
+            if skip >= bio.len() {
+                skip -= bio.len();
                 continue;
             }
-            segment.with_source(|data| -> Result {
+            bio.with_source(|data| -> Result {
                 data.advance(skip);
                 skip = 0;
                 while !data.is_empty() {
@@ -593,8 +593,8 @@ impl Connection {
     /// Receives a read's data into the request's pages.
     fn recv_data(&self, rq: &Request<NbdDevice>) -> Result {
         let socket = self.stream.as_socket();
-        for mut segment in rq.segments() {
-            segment.with_dest(|data| socket.recv_iter_exact(data, MessageFlags::WAITALL))??;
+        for mut bio in rq.bio_iter() {
+            bio.with_dest(|data| socket.recv_iter_exact(data, MessageFlags::WAITALL))??;
         }
         Ok(())
     }

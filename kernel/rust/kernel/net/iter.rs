@@ -6,7 +6,7 @@
 //! the memory an [`IovIterDest`] writes, with `sock_sendmsg()` and
 //! `sock_recvmsg()`. This is how data that is not a Rust slice crosses a
 //! socket: the pages of a block request (see
-//! `kernel::block::mq::Segment`), or user memory in a
+//! `kernel::block::mq::Bio`), or user memory in a
 //! `read_iter`/`write_iter`. The bytes are only ever copied by the network
 //! stack, never seen as a Rust reference, so memory that changes underneath
 //! (direct I/O from user space) is no data race in Rust's sense.

@@ -43,12 +43,13 @@ nbdkit -f -i 127.0.0.1 -p 10816 --filter=blocksize-policy memory 16M \
 server=$!
 wait_port 10816
 nbd_attach port=10816
-queue=/sys/block/${NBD_DISK##*/}/queue
+disk=/sys/block/${NBD_DISK##*/}
+queue=$disk/queue
 whole=$(cat $queue/max_sectors_kb)
 echo 5 > $queue/max_sectors_kb || fail "max_sectors_kb 5 refused"
-writes=$(awk '{print $5}' /sys/block/${NBD_DISK##*/}/stat)
+writes=$(awk '{print $5}' $disk/stat)
 dd if=/tmp/data of=$NBD_DISK bs=1M seek=2 oflag=direct 2>/tmp/dd.err || fail "write in 5 KiB requests: $(cat /tmp/dd.err)"
-split=$(( $(awk '{print $5}' /sys/block/${NBD_DISK##*/}/stat) - writes ))
+split=$(( $(awk '{print $5}' $disk/stat) - writes ))
 [ $split -ge 205 ] || fail "a 1 MiB write became $split requests, not 205 or more"
 echo $whole > $queue/max_sectors_kb
 same_bytes /tmp/data 0 $NBD_DISK 2 1 || fail "what was written in 5 KiB requests reads back different"
